@@ -215,7 +215,10 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file-backed test database, so that a Celery worker started by a test
     # sees the same rows; a busy timeout, so that web and worker share the file.
-    DATABASES["default"].setdefault("TEST", {})["NAME"] = str(VAR_DIR / "test_gooru_lti.sqlite3")
+    _sqlite_file = Path(DATABASES["default"]["NAME"])
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = str(
+        _sqlite_file.with_name(f"test_{_sqlite_file.stem}.sqlite3")
+    )
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
