@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.views.decorators.debug import sensitive_variables
@@ -48,6 +49,7 @@ class ConsumerAdminForm(forms.ModelForm):
 @admin.register(Consumer)
 class ConsumerAdmin(admin.ModelAdmin):
     form = ConsumerAdminForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "key", "outcome_format", "outcomes_url", "active", "updated"]
     list_filter = ["active", "outcome_format", "pox_target"]
     search_fields = ["name", "key", "outcomes_url", "notes"]
