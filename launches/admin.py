@@ -14,6 +14,12 @@ from django.views.decorators.debug import sensitive_variables
 from launches.models import SECRET_MAX_LENGTH, Consumer, Launch, LtiUser
 
 
+def _https_url_formfield(db_field: models.Field, **kwargs: Any) -> forms.Field | None:
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
+
+
 class ConsumerAdminForm(forms.ModelForm):
     secret = forms.CharField(
         required=False,
@@ -29,6 +35,7 @@ class ConsumerAdminForm(forms.ModelForm):
     class Meta:
         model = Consumer
         fields = "__all__"
+        formfield_callback = _https_url_formfield
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
