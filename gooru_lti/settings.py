@@ -264,6 +264,8 @@ REST_FRAMEWORK: dict[str, Any] = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "UNAUTHENTICATED_USER": None,
+    # Every API error is {"code": ..., "message": ...} with its HTTP status.
+    "EXCEPTION_HANDLER": "player_api.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "gooru-lti player API",

@@ -47,6 +47,10 @@ class Question(models.Model):
     choices = models.JSONField(default=list, blank=True)
     correct_answer = models.JSONField()
     hint = models.TextField(blank=True)
+    retired = models.BooleanField(
+        default=False,
+        help_text="Left out of the content by a later import; kept for the responses it has.",
+    )
 
     class Meta:
         ordering = ["content", "position"]
@@ -114,7 +118,10 @@ class Attempt(models.Model):
                 fields=["user", "resource_link_id", "content"],
                 condition=Q(status="in_progress"),
                 name="one_open_attempt_per_link",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(reaction__gte=0, reaction__lte=5), name="attempt_reaction_0_to_5"
+            ),
         ]
 
     def __str__(self) -> str:

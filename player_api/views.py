@@ -13,15 +13,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from launches.tokens import InvalidLaunchToken, read_launch_token
+from player_api.authentication import SESSION_USERS_KEY
 from player_api.errors import ContentNotFound
 from player_api.services import attempt_start_or_resume
 from player_api.tokens import make_player_token
 
 logger = logging.getLogger(__name__)
-
-# Session key listing the LTI users this browser launched as; the API's
-# session authentication accepts any of them where cookies work.
-SESSION_USERS_KEY = "player_user_ids"
 
 # The API's path prefix below the script prefix, also handed to the page's script.
 API_BASE_PATH = "api/v1/"
@@ -72,6 +69,8 @@ def play(request: HttpRequest, token: str) -> HttpResponse:
             status=404,
         )
 
+    # Where cookies work, the session lets the API accept this browser too;
+    # the bearer token in the page covers an iframe that blocks them.
     user_ids = request.session.get(SESSION_USERS_KEY, [])
     if str(attempt.user_id) not in user_ids:
         request.session[SESSION_USERS_KEY] = [*user_ids, str(attempt.user_id)][-20:]

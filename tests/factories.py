@@ -8,6 +8,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from launches.models import Consumer, ContentType, Launch, LtiUser, OutcomeFormat
+from player_api.models import Attempt, Content, Question, QuestionType
 
 
 class ConsumerFactory(DjangoModelFactory[Consumer]):
@@ -43,3 +44,43 @@ class LaunchFactory(DjangoModelFactory[Launch]):
     content_type = ContentType.ASSESSMENT
     content_id = factory.LazyFunction(uuid.uuid4)
     lis_result_sourcedid = factory.Sequence(lambda n: f"sourcedid-{n}")
+
+
+class ContentFactory(DjangoModelFactory[Content]):
+    class Meta:
+        model = Content
+
+    content_type = ContentType.ASSESSMENT
+    title = factory.Sequence(lambda n: f"Assessment {n}")
+
+
+class QuestionFactory(DjangoModelFactory[Question]):
+    """A single-choice question whose right answer is choice "b"."""
+
+    class Meta:
+        model = Question
+
+    content = factory.SubFactory(ContentFactory)
+    position = factory.Sequence(lambda n: n)
+    question_type = QuestionType.SINGLE_CHOICE
+    prompt = "What is 7 × 8?"
+    choices = factory.LazyFunction(
+        lambda: [{"id": "a", "text": "54"}, {"id": "b", "text": "56"}, {"id": "c", "text": "64"}]
+    )
+    correct_answer = "b"
+
+
+class AttemptFactory(DjangoModelFactory[Attempt]):
+    """An open attempt at a content item, through a launch that names it."""
+
+    class Meta:
+        model = Attempt
+
+    content = factory.SubFactory(ContentFactory)
+    launch = factory.SubFactory(
+        LaunchFactory,
+        content_id=factory.SelfAttribute("..content.pk"),
+        content_type=factory.SelfAttribute("..content.content_type"),
+    )
+    user = factory.SelfAttribute("launch.user")
+    resource_link_id = factory.SelfAttribute("launch.resource_link_id")
