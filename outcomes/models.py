@@ -42,6 +42,12 @@ class Delivery(models.Model):
     tries = models.PositiveIntegerField(default=0)
     next_try_at = models.DateTimeField(null=True, blank=True)
     sending_since = models.DateTimeField(null=True, blank=True)
+    claim_id = models.UUIDField(
+        null=True, blank=True, editable=False, help_text="Set by the worker that holds the row."
+    )
+    enqueued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a send task was last put on the broker."
+    )
     last_status_code = models.PositiveIntegerField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
@@ -71,6 +77,9 @@ class DeliveryTry(models.Model):
     status_code = models.PositiveIntegerField(null=True, blank=True)
     response_excerpt = models.TextField(blank=True)
     error = models.TextField(blank=True)
+    message_id = models.CharField(
+        "imsx_messageIdentifier", max_length=64, blank=True, help_text="POX requests only."
+    )
 
     class Meta:
         ordering = ["delivery", "started_at"]

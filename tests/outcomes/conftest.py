@@ -1,0 +1,155 @@
+"""Fixtures for outcome tests: submitted attempts and a scripted LMS on 127.0.0.1."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from launches.models import Consumer, LtiUser
+from player_api.models import Attempt, AttemptStatus
+from tests.factories import AttemptFactory, ContentFactory, LaunchFactory
+
+CLASS_ID = uuid.UUID("11111111-1111-4111-8111-111111111111")
+COURSE_ID = uuid.UUID("22222222-2222-4222-8222-222222222222")
+
+
+def attempt_submit_stored(attempt: Attempt, score: float | None = 0.75) -> Attempt:
+    """Store a result and the outcome snapshot on an attempt, as the player's submit does."""
+    attempt.status = AttemptStatus.SUBMITTED
+    attempt.submitted_at = timezone.now()
+    attempt.score = score
+    attempt.questions_count = 10
+    attempt.time_spend_ms = 669438
+    attempt.completed_time = 1700000000000
+    attempt.reaction = 0
+    attempt.lis_result_sourcedid = attempt.launch.lis_result_sourcedid
+    attempt.class_id = attempt.launch.class_id
+    attempt.course_id = attempt.launch.course_id
+    attempt.unit_id = attempt.launch.unit_id
+    attempt.lesson_id = attempt.launch.lesson_id
+    attempt.student = attempt.launch.is_student
+    attempt.save()
+    return attempt
+
+
+AttemptMaker = Callable[..., Attempt]
+
+
+@pytest.fixture
+def submitted_attempt(learner: LtiUser) -> AttemptMaker:
+    """Make a submitted attempt of the learner; keywords set the score and launch fields."""
+
+    def make(score: float | None = 0.75, **launch_fields: Any) -> Attempt:
+        content = ContentFactory()
+        launch_fields.setdefault("lis_result_sourcedid", "83873872987329873264783687634")
+        launch_fields.setdefault("class_id", CLASS_ID)
+        launch_fields.setdefault("course_id", COURSE_ID)
+        launch = LaunchFactory(
+            user=learner,
+            content_id=content.pk,
+            content_type=content.content_type,
+            **launch_fields,
+        )
+        attempt = AttemptFactory(
+            content=content, launch=launch, user=learner, resource_link_id=launch.resource_link_id
+        )
+        return attempt_submit_stored(attempt, score)
+
+    return make
+
+
+@dataclass
+class ReceivedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Reply:
+    """One scripted reply; delay_event, when set, holds the reply until it is set."""
+
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    hang: bool = False
+
+
+@dataclass
+class FakeLms:
+    """An HTTP server on 127.0.0.1 that records requests and plays scripted replies.
+
+    Replies are taken in order; when none are left, `default` is played.
+    """
+
+    url: str
+    requests: list[ReceivedRequest]
+    replies: list[Reply]
+    default: Reply
+    release: threading.Event
+
+    def script(self, *replies: Reply) -> None:
+        self.replies.extend(replies)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    lms: FakeLms
+
+    def do_POST(self) -> None:  # noqa: N802 (the name http.server calls)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)
+        self.lms.requests.append(
+            ReceivedRequest("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+        )
+        reply = self.lms.replies.pop(0) if self.lms.replies else self.lms.default
+        if reply.hang:
+            self.lms.release.wait(30)
+            return
+        self.send_response(reply.status)
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        self.wfile.write(reply.body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@pytest.fixture
+def fake_lms() -> Iterator[FakeLms]:
+    handler = type("Handler", (_Handler,), {})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    lms = FakeLms(
+        url=f"http://127.0.0.1:{server.server_port}/outcomes",
+        requests=[],
+        replies=[],
+        default=Reply(200, b'{"ok": true}', {"Content-Type": "application/json"}),
+        release=threading.Event(),
+    )
+    handler.lms = lms
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield lms
+    lms.release.set()
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def lms_consumer(consumer: Consumer, fake_lms: FakeLms, settings: Any) -> Consumer:
+    """The example consumer, sending to the fake LMS, with private networks allowed."""
+    settings.OUTCOMES_ALLOW_PRIVATE_NETWORKS = True
+    settings.OUTCOMES_RETRY_DELAYS = [0, 0, 0, 0]
+    consumer.outcomes_url = fake_lms.url
+    consumer.save()
+    return consumer
