@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import certifi
 import urllib3
-from urllib3.exceptions import ConnectTimeoutError, HTTPError, ReadTimeoutError
+from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionError, ReadTimeoutError
 
 # The largest reply body read; outcome replies are a few hundred bytes.
 MAX_REPLY_BYTES = 64 * 1024
@@ -173,6 +173,9 @@ def http_post(
             reply_body = response.read(MAX_REPLY_BYTES)
         finally:
             response.close()
+    except NewConnectionError as error:
+        # urllib3 derives NewConnectionError (refused, unreachable) from ConnectTimeoutError.
+        raise TransportError(f"Connection to {hostname} failed: {error}", retryable=True) from None
     except ConnectTimeoutError:
         raise TransportError(
             f"Connecting to {hostname} timed out after {connect_timeout:g} s.", retryable=True

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.utils import timezone
+from oauthlib.common import Request as OAuthRequest
+from oauthlib.oauth1.rfc5849 import signature
 
 from launches.models import Consumer, LtiUser
 from player_api.models import Attempt, AttemptStatus
@@ -71,11 +76,12 @@ class ReceivedRequest:
     path: str
     headers: dict[str, str]
     body: bytes
+    reply_status: int | None = None
 
 
 @dataclass
 class Reply:
-    """One scripted reply; delay_event, when set, holds the reply until it is set."""
+    """One scripted reply; with hang set, the server reads the request and never replies."""
 
     status: int = 200
     body: bytes = b""
@@ -90,6 +96,7 @@ class FakeLms:
     Replies are taken in order; when none are left, `default` is played.
     """
 
+    origin: str
     url: str
     requests: list[ReceivedRequest]
     replies: list[Reply]
@@ -106,13 +113,15 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802 (the name http.server calls)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
-        self.lms.requests.append(
-            ReceivedRequest("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+        received = ReceivedRequest(
+            "POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body
         )
+        self.lms.requests.append(received)
         reply = self.lms.replies.pop(0) if self.lms.replies else self.lms.default
         if reply.hang:
             self.lms.release.wait(30)
             return
+        received.reply_status = reply.status
         self.send_response(reply.status)
         for name, value in reply.headers.items():
             self.send_header(name, value)
@@ -129,15 +138,17 @@ def fake_lms() -> Iterator[FakeLms]:
     handler = type("Handler", (_Handler,), {})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
+    origin = f"http://127.0.0.1:{server.server_port}"
     lms = FakeLms(
-        url=f"http://127.0.0.1:{server.server_port}/outcomes",
+        origin=origin,
+        url=f"{origin}/outcomes",
         requests=[],
         replies=[],
         default=Reply(200, b'{"ok": true}', {"Content-Type": "application/json"}),
         release=threading.Event(),
     )
     handler.lms = lms
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield lms
     lms.release.set()
@@ -153,3 +164,47 @@ def lms_consumer(consumer: Consumer, fake_lms: FakeLms, settings: Any) -> Consum
     consumer.outcomes_url = fake_lms.url
     consumer.save()
     return consumer
+
+
+def oauth_request_valid(request: ReceivedRequest, base_url: str, secret: str) -> bool:
+    """Verify a received request's HMAC-SHA1 signature and body hash as an LMS would."""
+    url = base_url + request.path
+    headers = {"Authorization": request.headers["authorization"]}
+    query = urlsplit(url).query
+    oauth_params = dict(
+        signature.collect_parameters(uri_query=query, headers=headers, exclude_oauth_signature=False)
+    )
+    body_hash = base64.b64encode(hashlib.sha1(request.body).digest()).decode()
+    if oauth_params.get("oauth_body_hash") != body_hash:
+        return False
+
+    oauth_request = OAuthRequest(url, "POST", None, headers)
+    oauth_request.params = signature.collect_parameters(uri_query=query, headers=headers)
+    oauth_request.signature = oauth_params["oauth_signature"]
+    return bool(signature.verify_hmac_sha1(oauth_request, secret))
+
+
+POX_SUCCESS = (
+    b'<?xml version="1.0" encoding="UTF-8"?>'
+    b'<imsx_POXEnvelopeResponse xmlns="http://www.imsglobal.org/services/ltiv1p1/xsd/imsoms_v1p0">'
+    b"<imsx_POXHeader><imsx_POXResponseHeaderInfo><imsx_version>V1.0</imsx_version>"
+    b"<imsx_messageIdentifier>r-1</imsx_messageIdentifier><imsx_statusInfo>"
+    b"<imsx_codeMajor>success</imsx_codeMajor><imsx_severity>status</imsx_severity>"
+    b"<imsx_description>Score updated</imsx_description></imsx_statusInfo>"
+    b"</imsx_POXResponseHeaderInfo></imsx_POXHeader><imsx_POXBody><replaceResultResponse/>"
+    b"</imsx_POXBody></imsx_POXEnvelopeResponse>"
+)
+
+
+def pox_reply(code_major: str, description: str = "", body: str = "") -> bytes:
+    """Build an imsx_POXEnvelopeResponse with the given status and body element."""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<imsx_POXEnvelopeResponse xmlns="http://www.imsglobal.org/services/ltiv1p1/xsd/imsoms_v1p0">'
+        "<imsx_POXHeader><imsx_POXResponseHeaderInfo><imsx_version>V1.0</imsx_version>"
+        "<imsx_messageIdentifier>r-2</imsx_messageIdentifier><imsx_statusInfo>"
+        f"<imsx_codeMajor>{code_major}</imsx_codeMajor><imsx_severity>status</imsx_severity>"
+        f"<imsx_description>{description}</imsx_description></imsx_statusInfo>"
+        f"</imsx_POXResponseHeaderInfo></imsx_POXHeader><imsx_POXBody>{body}</imsx_POXBody>"
+        "</imsx_POXEnvelopeResponse>"
+    ).encode("utf-8")
