@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from launches.models import Launch
+from outcomes.services import delivery_create_for_attempt
 from player_api.errors import AttemptSubmitted, ContentNotFound, InvalidAnswer, QuestionNotFound
 from player_api.models import Attempt, AttemptStatus, Content, Question, Response
 from player_api.scoring import answer_is_correct, answer_validate
 
-# The longest time one question may report, in milliseconds (one day).
+# The maximum time_spent_ms one response may report: one day, in milliseconds.
 MAX_TIME_SPENT_MS = 24 * 3600 * 1000
 
 logger = logging.getLogger(__name__)
@@ -137,15 +139,13 @@ def reaction_set(attempt: Attempt, reaction: int) -> Attempt:
 def attempt_submit(attempt: Attempt) -> Attempt:
     """Compute and store the attempt's result and hand it to the outcomes app.
 
-    In one transaction: lock the attempt, score every current question
-    (unanswered ones count as wrong, and a collection without questions
-    scores 1.0), snapshot what the outcome needs from the attempt's own launch,
-    and create the outcome delivery, so the delivery exists if and only if the
-    submission committed. Submitting again returns the stored result and
-    creates nothing.
+    One transaction locks the attempt, scores every current question and
+    snapshots what the outcome needs from the attempt's own launch. Unanswered
+    questions count as wrong, and a collection without questions scores 1.0.
+    The same transaction creates the outcome delivery, so the delivery exists
+    if and only if the submission committed. Submitting again returns the
+    stored result and creates nothing.
     """
-    from outcomes.services import delivery_create_for_attempt
-
     with transaction.atomic():
         locked = Attempt.objects.select_for_update().select_related("launch").get(pk=attempt.pk)
         if locked.is_submitted:
@@ -170,7 +170,7 @@ def attempt_submit(attempt: Attempt) -> Attempt:
     return locked
 
 
-def _result_compute(attempt: Attempt, now: Any) -> None:
+def _result_compute(attempt: Attempt, now: datetime) -> None:
     """Score the attempt's responses and set score, questions_count and the times."""
     questions = list(Question.objects.filter(content_id=attempt.content_id, retired=False))
     responses = {
