@@ -60,7 +60,7 @@ class ConsumerAdmin(admin.ModelAdmin):
     list_display = ["name", "key", "outcome_format", "outcomes_url", "active", "updated"]
     list_filter = ["active", "outcome_format", "pox_target"]
     search_fields = ["name", "key", "outcomes_url", "notes"]
-    readonly_fields = ["created", "updated"]
+    readonly_fields = ["created", "updated", "outcome_deliveries", "last_delivery_error"]
     actions = ["rotate_secret"]
 
     def get_fields(self, request: HttpRequest, obj: Consumer | None = None) -> list[str]:
@@ -79,9 +79,25 @@ class ConsumerAdmin(admin.ModelAdmin):
             "created",
             "updated",
         ]
+        if obj is not None:
+            fields += ["outcome_deliveries", "last_delivery_error"]
         if not self.has_change_permission(request, obj) and obj is not None:
             fields.remove("secret")
         return fields
+
+    # The outcomes app owns deliveries; it is imported here, not at the top,
+    # so that launches works without it.
+    @admin.display(description="outcome deliveries")
+    def outcome_deliveries(self, consumer: Consumer) -> str:
+        from outcomes.admin import deliveries_link
+
+        return deliveries_link("consumer__id__exact", consumer.pk)
+
+    @admin.display(description="last delivery error")
+    def last_delivery_error(self, consumer: Consumer) -> str:
+        from outcomes.admin import consumer_last_delivery_error
+
+        return consumer_last_delivery_error(consumer)
 
     @admin.action(description="Rotate secret of selected consumers", permissions=["change"])
     def rotate_secret(self, request: HttpRequest, queryset: QuerySet[Consumer]) -> None:

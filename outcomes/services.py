@@ -618,7 +618,8 @@ def delivery_resend(delivery: Delivery, *, enqueue: bool = True) -> Delivery:
         *_log_context(delivery),
     )
     if enqueue:
-        delivery_enqueue(delivery.pk)
+        delivery_id = delivery.pk
+        transaction.on_commit(lambda: delivery_enqueue(delivery_id))
     delivery.refresh_from_db()
     return delivery
 
