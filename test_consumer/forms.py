@@ -35,7 +35,9 @@ class LaunchForm(forms.Form):
     lesson_id = forms.UUIDField(required=False, label="Lesson id")
     # A CharField, because URLField rejects single-label hosts such as a test server's.
     launch_url = forms.CharField(
+        label="Launch URL",
         max_length=2000,
+        widget=forms.TextInput(attrs={"size": 60}),
         help_text=(
             "Where the browser posts the launch. Another host name for this server "
             "(127.0.0.1 in place of localhost) makes the tool a third-party frame."
