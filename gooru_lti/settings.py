@@ -179,6 +179,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the session and X-Frame-Options middleware, to see their cookies and headers.
+    "launches.middleware.LmsFramingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -374,5 +376,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.request": {"level": "ERROR"},
+        # The launch view logs one line per rejected launch; oauthlib's own lines repeat it.
+        "oauthlib": {"level": "WARNING"},
     },
 }

@@ -130,6 +130,7 @@ class Nonce(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["consumer", "value"], name="nonce_once_per_consumer")
         ]
+        indexes = [models.Index(fields=["timestamp"], name="nonce_timestamp")]
 
 
 class LtiUser(models.Model):
