@@ -106,8 +106,7 @@ REASONS: dict[RejectReason, Reason] = {
     RejectReason.INVALID_TIMESTAMP: Reason(
         400,
         "The launch timestamp is invalid",
-        "oauth_timestamp must be a whole number of seconds since 1970. "
-        + _LMS_SENDS_WRONG_LAUNCH,
+        "oauth_timestamp must be a whole number of seconds since 1970. " + _LMS_SENDS_WRONG_LAUNCH,
     ),
     RejectReason.TIMESTAMP_OUT_OF_WINDOW: Reason(
         403,

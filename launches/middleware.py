@@ -23,7 +23,7 @@ _UNSAFE_SOURCE = re.compile(r"[\s;,'\"]")
 class PartitionedMorsel(Morsel[str]):
     """A cookie with the Partitioned attribute (CHIPS), which http.cookies lacks before 3.14."""
 
-    def OutputString(self, attrs: Any = None) -> str:  # noqa: N802 (http.cookies' name)
+    def OutputString(self, attrs: Any = None) -> str:
         return super().OutputString(attrs) + "; Partitioned"
 
 

@@ -79,7 +79,10 @@ def _content(
     """Return the content type and id from the launch URL, or else from custom parameters."""
     if path_type is not None and path_id is not None:
         raw_type, raw_id = path_type, path_id
-        type_name, id_name = "the content type in the launch URL", "the content id in the launch URL"
+        type_name, id_name = (
+            "the content type in the launch URL",
+            "the content id in the launch URL",
+        )
     else:
         raw_type = launch.get("custom_content_type") or ""
         raw_id = launch.get("custom_content_id") or ""

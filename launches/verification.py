@@ -93,9 +93,7 @@ class LaunchValidator(RequestValidator):
             return _DUMMY_SECRET
         return consumer.secret
 
-    def get_access_token_secret(
-        self, client_key: str, token: str, request: Any
-    ) -> str:
+    def get_access_token_secret(self, client_key: str, token: str, request: Any) -> str:
         # LTI 1.1 launches are two-legged: no token, so the token secret is empty.
         return ""
 

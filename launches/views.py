@@ -7,7 +7,12 @@ import uuid
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+)
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -122,7 +127,7 @@ def launch(
         launch.pk,
         consumer_key,
         launch.resource_link_id,
-        launch.user_id,
+        launch.user.pk,
         launch.is_graded,
     )
     return HttpResponseSeeOther(

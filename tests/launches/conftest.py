@@ -27,4 +27,6 @@ def assessment(db: None) -> Content:
 
 @pytest.fixture
 def inactive_consumer(db: None) -> Consumer:
-    return ConsumerFactory(name="Retired LMS", key="retired-key", secret="retired-secret", active=False)
+    return ConsumerFactory(
+        name="Retired LMS", key="retired-key", secret="retired-secret", active=False
+    )

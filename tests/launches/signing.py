@@ -64,7 +64,9 @@ def sign(
     return [*params, ("oauth_signature", value)]
 
 
-def _request_arguments(url: str, headers: dict[str, str] | None) -> tuple[str, bool, dict[str, str]]:
+def _request_arguments(
+    url: str, headers: dict[str, str] | None
+) -> tuple[str, bool, dict[str, str]]:
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     return path, parts.scheme == "https", {"host": parts.netloc, **(headers or {})}

@@ -16,7 +16,9 @@ NAMESPACES = {
 
 
 def fetch(client: Client, query: str = "", secure: bool = True) -> ElementTree.Element:
-    response = client.get(f"/lti/config.xml{query}", secure=secure, headers={"host": "tool.example.edu"})
+    response = client.get(
+        f"/lti/config.xml{query}", secure=secure, headers={"host": "tool.example.edu"}
+    )
     assert response.status_code == 200
     assert response["Content-Type"] == "application/xml; charset=utf-8"
     return ElementTree.fromstring(response.content)
@@ -26,12 +28,20 @@ def test_config_xml_names_launch_url(client: Client) -> None:
     root = fetch(client)
 
     assert root.tag == "{http://www.imsglobal.org/xsd/imslticc_v1p0}cartridge_basiclti_link"
-    assert root.findtext("blti:launch_url", namespaces=NAMESPACES) == "https://tool.example.edu/lti/launch/"
-    assert root.findtext("blti:secure_launch_url", namespaces=NAMESPACES) == "https://tool.example.edu/lti/launch/"
+    assert (
+        root.findtext("blti:launch_url", namespaces=NAMESPACES)
+        == "https://tool.example.edu/lti/launch/"
+    )
+    assert (
+        root.findtext("blti:secure_launch_url", namespaces=NAMESPACES)
+        == "https://tool.example.edu/lti/launch/"
+    )
     assert root.find("blti:custom", NAMESPACES) is None
     canvas = root.find("blti:extensions[@platform='canvas.instructure.com']", NAMESPACES)
     assert canvas is not None
-    properties = {item.get("name"): item.text for item in canvas.findall("lticm:property", NAMESPACES)}
+    properties = {
+        item.get("name"): item.text for item in canvas.findall("lticm:property", NAMESPACES)
+    }
     assert properties["privacy_level"] == "public"
     assert properties["domain"] == "tool.example.edu"
 
@@ -44,7 +54,9 @@ def test_config_xml_prefills_custom_parameters(client: Client) -> None:
 
     custom = root.find("blti:custom", NAMESPACES)
     assert custom is not None
-    properties = {item.get("name"): item.text for item in custom.findall("lticm:property", NAMESPACES)}
+    properties = {
+        item.get("name"): item.text for item in custom.findall("lticm:property", NAMESPACES)
+    }
     assert properties == {
         "class_id": str(class_id),
         "content_id": str(content_id),
@@ -55,7 +67,10 @@ def test_config_xml_prefills_custom_parameters(client: Client) -> None:
 def test_config_xml_over_http_has_no_secure_url(client: Client) -> None:
     root = fetch(client, secure=False)
 
-    assert root.findtext("blti:launch_url", namespaces=NAMESPACES) == "http://tool.example.edu/lti/launch/"
+    assert (
+        root.findtext("blti:launch_url", namespaces=NAMESPACES)
+        == "http://tool.example.edu/lti/launch/"
+    )
     assert root.find("blti:secure_launch_url", NAMESPACES) is None
 
 
@@ -63,13 +78,20 @@ def test_config_xml_over_http_has_no_secure_url(client: Client) -> None:
 def test_config_xml_uses_public_base_url(client: Client) -> None:
     root = fetch(client, secure=False)
 
-    assert root.findtext("blti:launch_url", namespaces=NAMESPACES) == "https://lti.example.org/gooru/lti/launch/"
+    assert (
+        root.findtext("blti:launch_url", namespaces=NAMESPACES)
+        == "https://lti.example.org/gooru/lti/launch/"
+    )
 
 
 @pytest.mark.parametrize(
-    "query", ["?content_type=video", "?content_id=42", "?lesson_id=x"], ids=["type", "content", "lesson"]
+    "query",
+    ["?content_type=video", "?content_id=42", "?lesson_id=x"],
+    ids=["type", "content", "lesson"],
 )
 def test_config_xml_rejects_invalid_query(client: Client, query: str) -> None:
-    response = client.get(f"/lti/config.xml{query}", secure=True, headers={"host": "tool.example.edu"})
+    response = client.get(
+        f"/lti/config.xml{query}", secure=True, headers={"host": "tool.example.edu"}
+    )
 
     assert response.status_code == 400

@@ -16,7 +16,9 @@ def test_launch_newest_for_link_picks_latest(consumer: Consumer, learner: LtiUse
     with time_machine.travel(1700000000, tick=False) as traveller:
         LaunchFactory(user=learner, resource_link_id="rl-123", lis_result_sourcedid="src-789")
         traveller.shift(5)
-        newest = LaunchFactory(user=learner, resource_link_id="rl-123", lis_result_sourcedid="src-789-v2")
+        newest = LaunchFactory(
+            user=learner, resource_link_id="rl-123", lis_result_sourcedid="src-789-v2"
+        )
         traveller.shift(5)
         LaunchFactory(user=learner, resource_link_id="rl-other")
 

@@ -17,7 +17,9 @@ pytestmark = pytest.mark.django_db
 
 def verified_launch(consumer: Consumer, content: Content) -> VerifiedLaunch:
     params = p0(custom_content_id=str(content.pk), custom_content_type=content.content_type)
-    return VerifiedLaunch(consumer=consumer, params=tuple(params), nonce="n0nce-0001", timestamp=CLOCK)
+    return VerifiedLaunch(
+        consumer=consumer, params=tuple(params), nonce="n0nce-0001", timestamp=CLOCK
+    )
 
 
 def test_launch_record_rejects_stored_nonce(consumer: Consumer, assessment: Content) -> None:

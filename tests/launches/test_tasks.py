@@ -15,7 +15,12 @@ NOW = 1700000000
 
 
 def test_purge_expired_nonces_keeps_replayable(consumer: Consumer) -> None:
-    for value, timestamp in [("old", NOW - 301), ("edge", NOW - 300), ("recent", NOW - 10), ("future", NOW + 200)]:
+    for value, timestamp in [
+        ("old", NOW - 301),
+        ("edge", NOW - 300),
+        ("recent", NOW - 10),
+        ("future", NOW + 200),
+    ]:
         Nonce.objects.create(consumer=consumer, value=value, timestamp=timestamp)
 
     with time_machine.travel(NOW, tick=False):

@@ -11,8 +11,8 @@ from launches.verification import VerifiedLaunch, signature_base_string, verify_
 from tests.factories import ConsumerFactory
 from tests.launches.signing import (
     CLOCK,
-    LAUNCH_URL,
     FORM,
+    LAUNCH_URL,
     Params,
     fresh_nonce,
     launch_request,
@@ -107,7 +107,9 @@ def test_verify_launch_counts_query_parameters() -> None:
 
 
 def test_verify_launch_rejects_query_parameter_left_out() -> None:
-    error = rejection(with_signature(p0(), P0_SIGNATURE), "https://tool.example.edu/lti/launch/?quiz=42")
+    error = rejection(
+        with_signature(p0(), P0_SIGNATURE), "https://tool.example.edu/lti/launch/?quiz=42"
+    )
 
     assert error.reason is RejectReason.INVALID_SIGNATURE
 
@@ -263,7 +265,10 @@ def test_verify_launch_accepts_nonce_used_elsewhere(other_consumer: Consumer) ->
         (p0(), RejectReason.MISSING_SIGNATURE),
         (with_signature(p0(), "AAAA"), RejectReason.INVALID_SIGNATURE),
         (sign(p0(oauth_consumer_key="nobody")), RejectReason.UNKNOWN_CONSUMER),
-        (sign(p0(oauth_consumer_key="retired-key"), secret="retired-secret"), RejectReason.INACTIVE_CONSUMER),
+        (
+            sign(p0(oauth_consumer_key="retired-key"), secret="retired-secret"),
+            RejectReason.INACTIVE_CONSUMER,
+        ),
         (sign(p0(oauth_signature_method="PLAINTEXT")), RejectReason.UNSUPPORTED_SIGNATURE_METHOD),
         (
             p0(oauth_signature_method="PLAINTEXT") + [("oauth_signature", "test-secret&")],
@@ -305,8 +310,11 @@ def test_verify_launch_rejects_json_body(consumer: Consumer) -> None:
     from django.test.client import RequestFactory
 
     request = RequestFactory().post(
-        "/lti/launch/", data={"oauth_consumer_key": "test-key"}, content_type="application/json",
-        secure=True, headers={"host": "tool.example.edu"},
+        "/lti/launch/",
+        data={"oauth_consumer_key": "test-key"},
+        content_type="application/json",
+        secure=True,
+        headers={"host": "tool.example.edu"},
     )
 
     with pytest.raises(LaunchRejected) as raised:
@@ -319,8 +327,11 @@ def test_verify_launch_rejects_invalid_utf8() -> None:
     from django.test.client import RequestFactory
 
     request = RequestFactory().post(
-        "/lti/launch/", data=b"user_id=%FF%FE&oauth_consumer_key=test-key", content_type=FORM,
-        secure=True, headers={"host": "tool.example.edu"},
+        "/lti/launch/",
+        data=b"user_id=%FF%FE&oauth_consumer_key=test-key",
+        content_type=FORM,
+        secure=True,
+        headers={"host": "tool.example.edu"},
     )
 
     with pytest.raises(LaunchRejected) as raised:

@@ -10,13 +10,21 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client, override_settings
 from django.urls import reverse
+from lti import ToolConsumer
 
 from launches.models import Consumer, Launch, LtiUser, Nonce
 from launches.selectors import launch_newest_for_link
 from launches.tokens import make_launch_token, read_launch_token
 from player_api.models import Content
 from tests.factories import ConsumerFactory, ContentFactory
-from tests.launches.signing import LAUNCH_URL, Params, fresh_nonce, p0, post_launch, sign
+from tests.launches.signing import (
+    LAUNCH_URL,
+    Params,
+    fresh_nonce,
+    p0,
+    post_launch,
+    sign,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
@@ -163,8 +171,24 @@ def test_launch_creates_user_per_consumer(
 def test_launch_updates_name_and_email(
     client: Client, consumer: Consumer, assessment: Content
 ) -> None:
-    launched(post_launch(client, signed_launch(assessment, lis_person_name_full="Al", lis_person_contact_email_primary="al@example.org")))
-    launched(post_launch(client, signed_launch(assessment, lis_person_name_given="Alice", lis_person_name_family="Liddell")))
+    launched(
+        post_launch(
+            client,
+            signed_launch(
+                assessment,
+                lis_person_name_full="Al",
+                lis_person_contact_email_primary="al@example.org",
+            ),
+        )
+    )
+    launched(
+        post_launch(
+            client,
+            signed_launch(
+                assessment, lis_person_name_given="Alice", lis_person_name_family="Liddell"
+            ),
+        )
+    )
 
     user = LtiUser.objects.get()
     assert user.name == "Alice Liddell"
@@ -175,8 +199,16 @@ def test_launch_never_merges_users_by_email(
     client: Client, consumer: Consumer, assessment: Content
 ) -> None:
     email = "shared@example.org"
-    launched(post_launch(client, signed_launch(assessment, user_id="u-1", lis_person_contact_email_primary=email)))
-    launched(post_launch(client, signed_launch(assessment, user_id="u-2", lis_person_contact_email_primary=email)))
+    launched(
+        post_launch(
+            client, signed_launch(assessment, user_id="u-1", lis_person_contact_email_primary=email)
+        )
+    )
+    launched(
+        post_launch(
+            client, signed_launch(assessment, user_id="u-2", lis_person_contact_email_primary=email)
+        )
+    )
 
     assert LtiUser.objects.filter(email=email).count() == 2
 
@@ -199,10 +231,14 @@ def test_launch_two_links_keep_own_sourcedid(
     client: Client, consumer: Consumer, assessment: Content
 ) -> None:
     quiz = launched(
-        post_launch(client, signed_launch(assessment, resource_link_id="rl-a", lis_result_sourcedid="src-a"))
+        post_launch(
+            client, signed_launch(assessment, resource_link_id="rl-a", lis_result_sourcedid="src-a")
+        )
     )
     homework = launched(
-        post_launch(client, signed_launch(assessment, resource_link_id="rl-b", lis_result_sourcedid="src-b"))
+        post_launch(
+            client, signed_launch(assessment, resource_link_id="rl-b", lis_result_sourcedid="src-b")
+        )
     )
 
     assert read_launch_token(make_launch_token(quiz)).lis_result_sourcedid == "src-a"
@@ -353,7 +389,11 @@ def test_launch_for_content_of_other_type_is_rejected(
     ids=["no-content", "content-id", "content-type", "class-id", "long-link-id"],
 )
 def test_launch_rejects_invalid_parameter(
-    client: Client, consumer: Consumer, assessment: Content, changes: dict[str, str | None], message: bytes
+    client: Client,
+    consumer: Consumer,
+    assessment: Content,
+    changes: dict[str, str | None],
+    message: bytes,
 ) -> None:
     response = post_launch(client, signed_launch(assessment, **changes))
 
@@ -398,7 +438,10 @@ def test_launch_page_shows_base_string_for_debug_consumer(client: Client) -> Non
     response = post_launch(client, p0() + [("oauth_signature", "AAAA")])
 
     assert b'id="signature-base-string"' in response.content
-    assert b"POST&amp;https%3A%2F%2Ftool.example.edu%2Flti%2Flaunch%2F&amp;context_id%3Dctx-1" in response.content
+    assert (
+        b"POST&amp;https%3A%2F%2Ftool.example.edu%2Flti%2Flaunch%2F&amp;context_id%3Dctx-1"
+        in response.content
+    )
     assert b"AAAA" not in response.content
     assert b"test-secret" not in response.content
 
@@ -431,3 +474,34 @@ def test_launch_get_explains_endpoint(client: Client) -> None:
 
 def test_launch_url_is_public(client: Client) -> None:
     assert reverse("launches:launch") == urlsplit(LAUNCH_URL).path
+
+
+@pytest.mark.parametrize(
+    "url",
+    [LAUNCH_URL, "https://tool.example.edu/lti/launch/?quiz=42"],
+    ids=["plain", "query"],
+)
+def test_launch_accepts_lti_package_consumer(
+    client: Client, consumer: Consumer, assessment: Content, url: str
+) -> None:
+    """The PyPI lti package's ToolConsumer signs on its own, as an LMS would."""
+    tool_consumer = ToolConsumer(
+        consumer_key="test-key",
+        consumer_secret="test-secret",
+        launch_url=url,
+        params={
+            "lti_message_type": "basic-lti-launch-request",
+            "lti_version": "LTI-1p0",
+            "resource_link_id": "rl-lti-package",
+            "user_id": "u-lti-package",
+            "roles": "urn:lti:role:ims/lis/Learner",
+            "lis_person_name_full": "Zoë d'Arc",
+            **content_fields(assessment),
+        },
+    )
+
+    launch = launched(post_launch(client, list(tool_consumer.generate_launch_data().items()), url))
+
+    assert launch.resource_link_id == "rl-lti-package"
+    assert launch.user.name == "Zoë d'Arc"
+    assert launch.is_student
