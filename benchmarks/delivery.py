@@ -38,7 +38,7 @@ from benchmarks.stats import Summary, ratio
 if TYPE_CHECKING:
     from launches.models import Consumer
 
-DATABASE = "gooru_bench_delivery"
+DATABASE = harness.database_name("delivery")
 FORMATS = ("gooru_json", "lti_pox")
 CONTENT_TYPES = {"gooru_json": "application/json", "lti_pox": "application/xml"}
 BASELINE_TIMEOUT_SECONDS = 10.0

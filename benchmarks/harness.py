@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -23,12 +24,19 @@ import psycopg
 import redis
 
 ROOT = Path(__file__).resolve().parent.parent
-VAR_DIR = ROOT / "var" / "benchmarks"
+# Server logs and raw JSON results; BENCH_VAR_DIR moves them (the smoke test does).
+VAR_DIR = Path(os.environ.get("BENCH_VAR_DIR", ROOT / "var" / "benchmarks"))
 BIN_DIR = Path(sys.executable).parent
 
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
-TEMPLATE_DATABASE = "gooru_bench_template"
+# Every database a benchmark creates or drops starts with this prefix.
+DATABASE_PREFIX = os.environ.get("BENCH_DATABASE_PREFIX", "gooru_bench_")
+if not re.fullmatch(r"gooru_bench_[a-z0-9_]*", DATABASE_PREFIX):
+    raise SystemExit(
+        f"BENCH_DATABASE_PREFIX={DATABASE_PREFIX!r} is invalid: use gooru_bench_ followed by "
+        "lowercase letters, digits or underscores."
+    )
 BENCH_CONSUMER_KEY = "bench-key"
 BENCH_CONSUMER_SECRET = "bench-secret-0123456789abcdef"
 
@@ -51,6 +59,14 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def database_name(kind: str) -> str:
+    """Return the name of the database for one kind of benchmark, such as "growth"."""
+    return f"{DATABASE_PREFIX}{kind}"
+
+
+TEMPLATE_DATABASE = database_name("template")
 
 
 def database_url(name: str) -> str:
@@ -106,8 +122,8 @@ def _migrate_template() -> None:
 
 def fresh_database(name: str) -> str:
     """Drop and recreate database `name` as a copy of the migrated template; return name."""
-    if not name.startswith("gooru_bench_") or name == TEMPLATE_DATABASE:
-        raise ValueError(f"Benchmark databases are named gooru_bench_*, not {name!r}.")
+    if not name.startswith(DATABASE_PREFIX) or name == TEMPLATE_DATABASE:
+        raise ValueError(f"Benchmark databases are named {DATABASE_PREFIX}*, not {name!r}.")
     _migrate_template()
     with _admin_connection() as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -116,8 +132,15 @@ def fresh_database(name: str) -> str:
 
 
 def flush_broker() -> None:
-    """Empty the benchmark's Redis database (and only that one)."""
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    """Drop the messages waiting in the default Celery queue of the benchmark's Redis database.
+
+    Only the queue's lists are deleted, not the whole database, so that workers
+    bound to other queues in the same database keep their bindings.
+    """
+    queue = "celery"
+    # kombu keeps messages of priority 3, 6 and 9 in lists named after the queue.
+    keys = [queue, *(f"{queue}\x06\x16{priority}" for priority in (3, 6, 9))]
+    redis.Redis.from_url(REDIS_URL).delete(*keys)
 
 
 class Process:

@@ -22,7 +22,7 @@ from benchmarks.loadgen import LoadResult, Request, run_closed_loop, split_round
 from benchmarks.lti import FORM_CONTENT_TYPE, signed_launch
 from benchmarks.stats import Summary, ratio
 
-DATABASE = "gooru_bench_launch"
+DATABASE = harness.database_name("launch")
 ENDPOINTS = {
     "launch": ("/lti/launch/", {302, 303}),
     "verify-only": ("/bench/verify-only/", {204}),

@@ -26,7 +26,7 @@ from benchmarks.fixtures import (
 from benchmarks.loadgen import LoadResult, Request, run_closed_loop
 from benchmarks.stats import Summary, ratio
 
-DATABASE = "gooru_bench_player"
+DATABASE = harness.database_name("player")
 
 
 def save_requests(base_url: str, students: list[Student], saves: int) -> list[list[Request]]:

@@ -51,7 +51,7 @@ def save_results(name: str, markdown: str, data: dict[str, Any], write_doc: bool
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     json_path = VAR_DIR / f"{name}.json"
     json_path.write_text(json.dumps(data, indent=2, default=str))
-    print(f"Raw results: {json_path.relative_to(ROOT)}", file=sys.stderr)
+    print(f"Raw results: {json_path}", file=sys.stderr)
     if write_doc:
         replace_block(name, markdown)
 
@@ -68,7 +68,7 @@ def replace_block(name: str, markdown: str, path: Path = DOC_PATH) -> None:
     else:
         text = text.rstrip("\n") + f"\n\n{block}\n"
     path.write_text(text)
-    print(f"Updated the {name} results in {path.relative_to(ROOT)}", file=sys.stderr)
+    print(f"Updated the {name} results in {path}", file=sys.stderr)
 
 
 def argument_parser(module: str, description: str, runs: int = 3) -> argparse.ArgumentParser:

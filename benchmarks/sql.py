@@ -43,7 +43,8 @@ def clone_rows(
     unknown = set(overrides) - set(table_columns(table))
     if unknown:
         raise ValueError(f"{table} has no column {', '.join(sorted(unknown))}.")
-    expressions = [overrides.get(column, f't."{column}"') for column in columns]
+    # The expressions are SQL text, so a modulo sign must not read as a placeholder.
+    expressions = [overrides.get(column, f't."{column}"').replace("%", "%%") for column in columns]
     column_list = ", ".join(f'"{column}"' for column in columns)
     sql = (
         f'INSERT INTO "{table}" ({column_list}) '

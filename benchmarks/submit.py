@@ -30,7 +30,7 @@ from benchmarks.loadgen import Request, run_paced
 from benchmarks.sink_client import SinkClient
 from benchmarks.stats import Summary, percentile
 
-DATABASE = "gooru_bench_submit"
+DATABASE = harness.database_name("submit")
 WARMUP_SUBMISSIONS = 20
 WARMUP_RATE = 10.0
 # Seconds to wait after the stream for the last outcomes to arrive.
