@@ -46,7 +46,7 @@ _DUMMY_CLIENT_KEY = "gooru-lti-unknown-consumer"
 _DUMMY_SECRET = "gooru-lti-unknown-consumer-secret"
 
 
-class LaunchValidator(RequestValidator):
+class LaunchValidator(RequestValidator):  # type: ignore[misc]
     """oauthlib's request checks over the consumer table, relaxed to what LMSs send."""
 
     def __init__(self) -> None:
@@ -136,7 +136,7 @@ class VerifiedLaunch:
 
 def _decode_query_string(request: HttpRequest) -> str:
     # WSGI and ASGI hand the raw query over as latin-1; recover its UTF-8 text.
-    raw = request.META.get("QUERY_STRING", "")
+    raw = str(request.META.get("QUERY_STRING", ""))
     try:
         return raw.encode("latin-1").decode("utf-8")
     except UnicodeEncodeError:
@@ -237,8 +237,10 @@ def _check_oauth_parameters(oauth: dict[str, str]) -> None:
 def signature_base_string(url: str, params: Sequence[tuple[str, str]]) -> str:
     """Return the OAuth 1.0 signature base string of a POST, for an administrator to compare."""
     unsigned = [(name, value) for name, value in params if name != "oauth_signature"]
-    return signature.signature_base_string(
-        "POST", signature.base_string_uri(url), signature.normalize_parameters(unsigned)
+    return str(
+        signature.signature_base_string(
+            "POST", signature.base_string_uri(url), signature.normalize_parameters(unsigned)
+        )
     )
 
 

@@ -62,7 +62,8 @@ def _return_url_with_error(return_url: str, error: LaunchRejected) -> str | None
     details = error.reason.details
     query = parse_qsl(parts.query, keep_blank_values=True)
     query.append(("lti_errormsg", f"{details.title}. {details.advice}"))
-    query.append(("lti_errorlog", f"{error.reason.value}: {error.detail}".rstrip(": ")))
+    log_message = f"{error.reason.value}: {error.detail}" if error.detail else error.reason.value
+    query.append(("lti_errorlog", log_message))
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
@@ -72,9 +73,9 @@ def _reject(
     """Log one line for a rejected launch and return the response for it.
 
     The browser goes back to the LMS with lti_errormsg only when the return URL
-    came from a launch whose signature verified; redirecting to an unverified
-    one would be an open redirect. A replay always gets the page that tells the
-    student to launch again.
+    came from a launch whose signature verified, because redirecting to an
+    unverified one would be an open redirect. A replay always gets the page
+    that tells the student to launch again.
     """
     logger.warning(
         "Launch rejected: reason=%s consumer_key=%r detail=%s",

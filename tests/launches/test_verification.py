@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import DisallowedHost
 from django.test import override_settings
 
 from launches.errors import LaunchRejected, RejectReason
@@ -354,3 +355,18 @@ def test_verify_launch_writes_nothing(consumer: Consumer) -> None:
     verify(with_signature(p0(), P0_SIGNATURE))
 
     assert not Nonce.objects.exists()
+
+
+def test_verify_launch_accepts_charset_parameter() -> None:
+    request = launch_request(with_signature(p0(), P0_SIGNATURE))
+    request.META["CONTENT_TYPE"] = f"{FORM}; charset=UTF-8"
+
+    assert verify_launch(request).consumer.key == "test-key"
+
+
+@override_settings(TRUST_PROXY_HEADERS=True)
+def test_verify_launch_rejects_forwarded_host_not_allowed() -> None:
+    params = with_signature(p0(), P0_SIGNATURE)
+
+    with pytest.raises(DisallowedHost):
+        verify(params, LAUNCH_URL, {"x-forwarded-host": "evil.example.net"})

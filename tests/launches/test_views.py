@@ -505,3 +505,13 @@ def test_launch_accepts_lti_package_consumer(
     assert launch.resource_link_id == "rl-lti-package"
     assert launch.user.name == "Zoë d'Arc"
     assert launch.is_student
+
+
+@override_settings(TRUST_PROXY_HEADERS=True)
+def test_launch_from_unknown_forwarded_host_is_400(client: Client, consumer: Consumer) -> None:
+    params = p0() + [("oauth_signature", "e04YUhrFlHbCipJ9yTiFimlNwp4=")]
+
+    response = post_launch(client, params, headers={"x-forwarded-host": "evil.example.net"})
+
+    assert response.status_code == 400
+    assert_nothing_written()
