@@ -133,6 +133,23 @@ def _question_errors(item: dict[str, Any]) -> Iterator[tuple[str, str]]:
             )
 
 
+def question_item_errors(item: dict[str, Any]) -> list[ContentError]:
+    """Return the errors of one question written as a file item, for forms that edit one.
+
+    Pointers are relative to the item, such as /answer.
+    """
+    schema = content_schema()
+    item_schema = {"$defs": schema["$defs"], "$ref": "#/$defs/item"}
+    validator = jsonschema.Draft202012Validator(item_schema)
+    errors = [
+        ContentError(_pointer(error.absolute_path), _schema_message(error))
+        for error in validator.iter_errors(item)
+    ]
+    if errors or item.get("type") == RESOURCE:
+        return errors
+    return [ContentError(f"/{name}", message) for name, message in _question_errors(item)]
+
+
 def _is_within(pointer: str, pointers: set[str]) -> bool:
     """Return whether any of pointers is pointer itself or lies inside it."""
     return any(other == pointer or other.startswith(f"{pointer}/") for other in pointers)
