@@ -15,6 +15,8 @@ def launch_newest_for_link(
     Its lis_result_sourcedid is the one later outcomes for that link use,
     because an LMS may issue a new sourcedid on each launch.
     """
+    # NOTE: launches created in the same microsecond (a frozen clock in a test)
+    # have no defined order among themselves.
     return (
         Launch.objects.filter(consumer=consumer, resource_link_id=resource_link_id, user=user)
         .order_by("-created")
