@@ -87,6 +87,11 @@ def _reject(
         location = _return_url_with_error(verified_return_url, error)
         if location is not None:
             return HttpResponseSeeOther(location)
+
+    # The LMS of the key sent may frame the page even when the signature failed,
+    # so its administrator can read why. The page offers no action to hijack.
+    if error.consumer is not None:
+        request.lti_consumer = error.consumer  # type: ignore[attr-defined]
     return _error_page(request, error)
 
 

@@ -515,3 +515,66 @@ def test_launch_from_unknown_forwarded_host_is_400(client: Client, consumer: Con
 
     assert response.status_code == 400
     assert_nothing_written()
+
+
+LMS_LAUNCHES = {
+    "moodle": {
+        "oauth_nonce": "3f8e5c1a9b7d4e2f8a6c0b1d3e5f7a9c",
+        "roles": "Learner",
+        "ext_lms": "moodle-2",
+        "tool_consumer_info_product_family_code": "moodle",
+        "lis_person_name_given": "Mo",
+        "lis_person_name_family": "Odle",
+    },
+    "blackboard": {
+        "roles": "urn:lti:role:ims/lis/Learner",
+        "oauth_callback": "about:blank",
+        "tool_consumer_info_product_family_code": "Blackboard Learn",
+    },
+    "canvas": {
+        "roles": "Learner",
+        "ext_roles": "urn:lti:instrole:ims/lis/Student,urn:lti:role:ims/lis/Learner",
+        "custom_canvas_user_id": "42",
+        "oauth_signature_method": "HMAC-SHA256",
+    },
+    "open-edx": {
+        "roles": "Student",
+        "user_id": "8d3c0f9a5b4e4d2c9f1e7a6b5c4d3e2f",
+        "lis_result_sourcedid": "course-v1%3AOrg%2BX%2B2024:lms.example.org-block-v1:Org:8d3c",
+    },
+    "brightspace": {
+        "roles": "urn:lti:instrole:ims/lis/Student,Learner",
+        "oauth_nonce": "1700000000123456",
+    },
+    "sakai": {
+        "roles": "Learner",
+        "oauth_callback": "about:blank",
+        "ext_sakai_server": "https://sakai.example.edu",
+    },
+    "schoology": {"roles": "Learner", "oauth_nonce": "a1"},
+}
+
+
+@pytest.mark.parametrize("fields", LMS_LAUNCHES.values(), ids=LMS_LAUNCHES.keys())
+def test_launch_accepts_each_lms(
+    client: Client, consumer: Consumer, assessment: Content, fields: dict[str, str]
+) -> None:
+    params = sign(p0(**{"oauth_nonce": fresh_nonce(), **content_fields(assessment), **fields}))
+
+    launch = launched(post_launch(client, params))
+
+    assert launch.is_student
+    assert launch.user.lms_user_id == fields.get("user_id", "u-456")
+    assert launch.lis_result_sourcedid == fields.get("lis_result_sourcedid", "src-789")
+
+
+def test_launch_error_page_is_frameable_by_lms(client: Client) -> None:
+    ConsumerFactory(key="test-key", secret="test-secret", lms_origin="https://canvas.example.edu")
+
+    response = post_launch(client, p0() + [("oauth_signature", "AAAA")])
+
+    assert response.status_code == 403
+    assert "X-Frame-Options" not in response
+    assert response["Content-Security-Policy"] == (
+        "frame-ancestors 'self' https://canvas.example.edu"
+    )
