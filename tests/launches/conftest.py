@@ -14,7 +14,7 @@ from tests.launches.signing import CLOCK
 
 
 @pytest.fixture
-def clock() -> Iterator[time_machine.Coordinates]:
+def clock() -> Iterator[time_machine.Traveller]:
     """Our clock at the examples' oauth_timestamp; it ticks, so launches get distinct times."""
     with time_machine.travel(CLOCK, tick=True) as traveller:
         yield traveller

@@ -7,12 +7,16 @@ import hashlib
 import hmac
 import itertools
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.test import Client
 from django.test.client import RequestFactory
 from oauthlib.oauth1.rfc5849 import signature
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
 LAUNCH_URL = "https://tool.example.edu/lti/launch/"
 FORM = "application/x-www-form-urlencoded"
@@ -77,7 +81,7 @@ def post_launch(
     params: Sequence[tuple[str, str]],
     url: str = LAUNCH_URL,
     headers: dict[str, str] | None = None,
-) -> HttpResponse:
+) -> TestResponse:
     """POST params, form encoded, to url as the browser relays it from the LMS."""
     path, secure, all_headers = _request_arguments(url, headers)
     return client.post(
