@@ -349,6 +349,14 @@ if not OUTCOMES_RETRY_SCHEDULE or not all(item.isdigit() for item in OUTCOMES_RE
 OUTCOMES_RETRY_DELAYS = [int(item) for item in OUTCOMES_RETRY_SCHEDULE]
 # A delivery left in "sending" longer than this (a killed worker) is sent again.
 OUTCOMES_STUCK_AFTER = env_int("OUTCOMES_STUCK_AFTER", 300, minimum=1)
+# Shorter would let the sweeper hand a delivery to a second worker while the
+# first one still waits for the LMS.
+if OUTCOMES_STUCK_AFTER <= OUTCOMES_CONNECT_TIMEOUT + OUTCOMES_READ_TIMEOUT:
+    raise ImproperlyConfigured(
+        f"OUTCOMES_STUCK_AFTER={OUTCOMES_STUCK_AFTER} must be longer than "
+        "OUTCOMES_CONNECT_TIMEOUT plus OUTCOMES_READ_TIMEOUT "
+        f"({OUTCOMES_CONNECT_TIMEOUT + OUTCOMES_READ_TIMEOUT:g} seconds)."
+    )
 # Allow outcomes URLs on loopback and private networks (the demo and tests need it).
 OUTCOMES_ALLOW_PRIVATE_NETWORKS = env_bool("OUTCOMES_ALLOW_PRIVATE_NETWORKS", False)
 

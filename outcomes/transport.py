@@ -140,7 +140,11 @@ def http_post(
     hostname = parts.hostname
     address = resolve_checked(hostname, port, allow_private=allow_private)
 
-    timeout = urllib3.Timeout(connect=connect_timeout, read=read_timeout)
+    # The total bounds connect plus the wait for the reply headers, which keeps
+    # a try shorter than OUTCOMES_STUCK_AFTER.
+    timeout = urllib3.Timeout(
+        connect=connect_timeout, read=read_timeout, total=connect_timeout + read_timeout
+    )
     pool: urllib3.HTTPConnectionPool
     if parts.scheme == "https":
         pool = urllib3.HTTPSConnectionPool(
