@@ -20,17 +20,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
 
 from gooru_lti.celery import app as celery_app
 from launches.models import Consumer
 from outcomes.models import Delivery, DeliveryStatus
 from player_api.models import Attempt
 from player_api.services import attempt_submit, response_save
+from tests.e2e.conftest import database_url_for_subprocess
 from tests.factories import AttemptFactory, ContentFactory, LaunchFactory, QuestionFactory
 from tests.outcomes.conftest import FakeLms, Reply
 
@@ -52,16 +52,6 @@ FAST_SWEEP_ENVIRONMENT = {
 
 def _broker_is_redis(url: str) -> bool:
     return urlsplit(url).scheme in {"redis", "rediss"}
-
-
-def _database_url() -> str:
-    """Return a DATABASE_URL naming the test database of this process."""
-    db = connection.settings_dict
-    if db["ENGINE"] == "django.db.backends.sqlite3":
-        return f"sqlite:///{db['NAME']}"
-    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
-    port = f":{db['PORT']}" if db.get("PORT") else ""
-    return f"postgres://{quote(db['USER'], safe='')}{password}@{db['HOST']}{port}/{db['NAME']}"
 
 
 def _wait_until(condition: Callable[[], bool], what: str, *logs: Path) -> None:
@@ -118,7 +108,7 @@ class CeleryHarness:
         environment = dict(os.environ)
         environment.update(
             DJANGO_SETTINGS_MODULE="tests.outcomes.worker_settings",
-            DATABASE_URL=_database_url(),
+            DATABASE_URL=database_url_for_subprocess(),
             CELERY_BROKER_URL=self.broker_url,
             OUTCOMES_TEST_QUEUE=self.queue,
             OUTCOMES_ALLOW_PRIVATE_NETWORKS="1",
