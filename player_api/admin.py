@@ -87,8 +87,7 @@ class QuestionAdmin(admin.ModelAdmin):
 class ResponseInline(admin.TabularInline):
     model = Response
     extra = 0
-    fields = ["question", "answer", "time_spent_ms", "is_correct", "updated"]
-    readonly_fields = fields
+    fields = readonly_fields = ("question", "answer", "time_spent_ms", "is_correct", "updated")
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from typing import NoReturn
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import permissions
+from rest_framework import exceptions, permissions
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from player_api.authentication import PlayerSessionAuthentication, PlayerTokenAuthentication
+from player_api.authentication import (
+    PlayerPrincipal,
+    PlayerSessionAuthentication,
+    PlayerTokenAuthentication,
+)
 from player_api.errors import QuestionNotFound
 from player_api.selectors import attempt_detail, attempt_get_for
 from player_api.serializers import (
@@ -51,6 +56,23 @@ class PlayerAPIView(APIView):
     authentication_classes = [PlayerTokenAuthentication, PlayerSessionAuthentication]
     permission_classes = [permissions.IsAuthenticated]
 
+    def permission_denied(
+        self, request: Request, message: str | None = None, code: str | None = None
+    ) -> NoReturn:
+        if not request.successful_authenticator:
+            raise exceptions.NotAuthenticated(
+                "No player token was sent. Open the activity from your LMS to play it."
+            )
+        super().permission_denied(request, message, code)
+
+
+def _principal(request: Request) -> PlayerPrincipal:
+    """Return the users the authenticated request acts for."""
+    principal = request.user
+    if not isinstance(principal, PlayerPrincipal):
+        raise exceptions.NotAuthenticated()
+    return principal
+
 
 class AttemptDetailView(PlayerAPIView):
     @extend_schema(
@@ -59,7 +81,7 @@ class AttemptDetailView(PlayerAPIView):
         responses={200: AttemptOutput, **_errors(401, 404)},
     )
     def get(self, request: Request, attempt_id: str) -> Response:
-        attempt = attempt_get_for(request.user, attempt_id)
+        attempt = attempt_get_for(_principal(request), attempt_id)
 
         return Response(AttemptOutput(attempt_detail(attempt)).data)
 
@@ -72,7 +94,7 @@ class ResponseSaveView(PlayerAPIView):
         responses={200: ResponseOutput, **_errors(400, 401, 404, 409)},
     )
     def put(self, request: Request, attempt_id: str, question_id: str) -> Response:
-        attempt = attempt_get_for(request.user, attempt_id)
+        attempt = attempt_get_for(_principal(request), attempt_id)
         try:
             question_pk = uuid.UUID(question_id)
         except ValueError:
@@ -104,7 +126,7 @@ class ReactionSetView(PlayerAPIView):
         responses={200: ReactionInput, **_errors(400, 401, 404, 409)},
     )
     def put(self, request: Request, attempt_id: str) -> Response:
-        attempt = attempt_get_for(request.user, attempt_id)
+        attempt = attempt_get_for(_principal(request), attempt_id)
         payload = ReactionInput(data=request.data)
         payload.is_valid(raise_exception=True)
 
@@ -122,7 +144,7 @@ class AttemptSubmitView(PlayerAPIView):
         responses={200: ResultOutput, **_errors(401, 404)},
     )
     def post(self, request: Request, attempt_id: str) -> Response:
-        attempt = attempt_get_for(request.user, attempt_id)
+        attempt = attempt_get_for(_principal(request), attempt_id)
 
         attempt = attempt_submit(attempt)
 

@@ -18,7 +18,7 @@ class PlayerError(Exception):
     """A rule of the player was broken; ``code`` and ``status`` go to the API client."""
 
     code = "player_error"
-    status = status.HTTP_400_BAD_REQUEST
+    status: int = status.HTTP_400_BAD_REQUEST
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -27,24 +27,24 @@ class PlayerError(Exception):
 
 class ContentNotFound(PlayerError):
     code = "content_not_found"
-    status = status.HTTP_404_NOT_FOUND
+    status: int = status.HTTP_404_NOT_FOUND
 
 
 class QuestionNotFound(PlayerError):
     code = "question_not_found"
-    status = status.HTTP_404_NOT_FOUND
+    status: int = status.HTTP_404_NOT_FOUND
 
 
 class InvalidAnswer(PlayerError):
     """An answer whose shape does not fit its question type; the message names the shape."""
 
     code = "invalid_answer"
-    status = status.HTTP_400_BAD_REQUEST
+    status: int = status.HTTP_400_BAD_REQUEST
 
 
 class AttemptSubmitted(PlayerError):
     code = "attempt_submitted"
-    status = status.HTTP_409_CONFLICT
+    status: int = status.HTTP_409_CONFLICT
 
 
 def _error_body(code: str, message: str, fields: Any = None) -> dict[str, Any]:

@@ -65,7 +65,9 @@ class ResultOutput(serializers.Serializer[Attempt]):
     completed_time = serializers.IntegerField(help_text="Epoch milliseconds.")
 
 
-class AttemptOutput(serializers.Serializer[Attempt]):
+class AttemptOutput(serializers.Serializer[dict[str, Any]]):
+    """An attempt as selectors.attempt_detail builds it."""
+
     id = serializers.UUIDField()
     status = serializers.CharField()
     graded = serializers.BooleanField(

@@ -153,10 +153,20 @@ def attempt_submit(attempt: Attempt) -> Attempt:
             return locked
 
         now = timezone.now()
-        _result_compute(locked, now)
-        _outcome_snapshot(locked)
+        # The row lock serializes submits on PostgreSQL. SQLite ignores
+        # select_for_update, so the status change is also a conditional update
+        # that only one request can make.
+        claimed = Attempt.objects.filter(
+            pk=locked.pk, status=AttemptStatus.IN_PROGRESS
+        ).update(status=AttemptStatus.SUBMITTED, submitted_at=now)
+        if claimed != 1:
+            logger.info("Attempt %s was submitted by a concurrent request", locked.pk)
+            return Attempt.objects.get(pk=locked.pk)
+
         locked.status = AttemptStatus.SUBMITTED
         locked.submitted_at = now
+        _result_compute(locked, now)
+        _outcome_snapshot(locked)
         locked.save()
         delivery_create_for_attempt(locked)
 

@@ -279,7 +279,10 @@ def test_api_without_credentials_is_401(attempt: Attempt) -> None:
 
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Bearer"
-    assert response.json()["code"] == "not_authenticated"
+    assert response.json() == {
+        "code": "not_authenticated",
+        "message": "No player token was sent. Open the activity from your LMS to play it.",
+    }
 
 
 def test_api_expired_token_is_401(api: APIClient, attempt: Attempt) -> None:

@@ -288,11 +288,11 @@ def test_player_in_iframe_without_cookies(
 
         context.route("**/play/**", without_cookies)
         page = context.new_page()
-        page.on(
-            "request",
-            lambda request: "/api/v1/" in request.url
-            and api_cookie_headers.append(request.all_headers().get("cookie", "")),
-        )
+        def record_api_cookies(request: Any) -> None:
+            if "/api/v1/" in request.url:
+                api_cookie_headers.append(request.all_headers().get("cookie", ""))
+
+        page.on("request", record_api_cookies)
         page.goto(f"{lms_origin}/")
         frame = page.frame_locator("#tool")
 

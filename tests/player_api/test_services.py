@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.db import connection
 from rest_framework.test import APIClient
 
 from launches.models import ContentType, LtiUser
@@ -313,3 +315,33 @@ def test_attempt_factory_builds_matching_launch() -> None:
 
     assert attempt.launch.content_id == attempt.content_id
     assert attempt.user == attempt.launch.user
+
+
+@pytest.mark.django_db(transaction=True)
+def test_submit_concurrent_creates_one_delivery(
+    attempt: Attempt, questions: list[Question]
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL; SQLite serializes writers instead")
+    barrier = threading.Barrier(4)
+    results: list[float | None] = []
+    errors: list[BaseException] = []
+
+    def submit() -> None:
+        try:
+            barrier.wait()
+            results.append(attempt_submit(Attempt.objects.get(pk=attempt.pk)).score)
+        except BaseException as error:  # reported below, with the thread's failure
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert results == [0.0] * 4
+    assert Delivery.objects.filter(attempt=attempt).count() == 1
