@@ -13,6 +13,7 @@ from django.utils.safestring import SafeString
 
 from launches.models import Consumer
 from outcomes.models import Delivery, DeliveryTry
+from player_api.models import Attempt
 from outcomes.services import DeliveryActionError, delivery_cancel, delivery_resend
 
 
@@ -20,6 +21,22 @@ def deliveries_link(filter_field: str, value: object, label: str = "Deliveries")
     """Return a link to the delivery list filtered on one field, for other admin pages."""
     url = reverse("admin:outcomes_delivery_changelist")
     return format_html('<a href="{}?{}={}">{}</a>', url, filter_field, value, label)
+
+
+def attempt_deliveries_summary(attempt: Attempt) -> SafeString | str:
+    """Return the outcome state of an attempt for its admin page: a link, or why there is none.
+
+    An attempt whose launch carried no lis_result_sourcedid (a preview) is not
+    deliverable, and the summary states that.
+    """
+    newest = Delivery.objects.filter(attempt=attempt).order_by("-pk").first()
+    if newest is None:
+        if not attempt.lis_result_sourcedid and attempt.is_submitted:
+            return "Not deliverable: a preview launch without lis_result_sourcedid."
+        return "No deliveries."
+    count = Delivery.objects.filter(attempt=attempt).count()
+    label = f"{count} delivery(ies), newest {newest.status}"
+    return deliveries_link("attempt__id__exact", attempt.pk, label)
 
 
 def consumer_last_delivery_error(consumer: Consumer) -> str:

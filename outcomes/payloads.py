@@ -20,8 +20,8 @@ from lxml import etree
 
 POX_NAMESPACE = "http://www.imsglobal.org/services/ltiv1p1/xsd/imsoms_v1p0"
 POX_VERSION = "V1.0"
-# lxml writes the declaration with single quotes and a newline; the LTI 1.1
-# examples and most LMSs use this exact form, so it is written by hand.
+# lxml writes the declaration with single quotes and a newline after it. The
+# request is expected with double quotes and no newline, so it is written here.
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 
 
@@ -197,7 +197,7 @@ def pox_message_id_replace(payload: str, message_id: str) -> str:
 
 @dataclass(frozen=True)
 class PoxReply:
-    """What an LMS replied in an imsx_POXEnvelopeResponse."""
+    """The status and score of an LMS's imsx_POXEnvelopeResponse."""
 
     code_major: str
     severity: str
@@ -216,8 +216,8 @@ def _local_name(tag: object) -> str:
 def pox_reply_parse(body: bytes) -> PoxReply:
     """Parse an imsx_POXEnvelopeResponse whatever its XML namespace.
 
-    Elements are matched by local name, because some LMSs answer in an older
-    namespace or in none. Raises PoxReplyError for a body that is not XML or
+    Elements are matched by local name, so a reply in another namespace, or in
+    none, still parses. Raises PoxReplyError for a body that is not XML or
     that has no imsx_codeMajor.
     """
     try:

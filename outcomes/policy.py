@@ -1,6 +1,6 @@
 """What an LMS reply means, and when to try again.
 
-Timeouts, connection errors, 408, 429, 5xx and redirects are retryable; a
+Timeouts, connection errors, 408, 429, 5xx and redirects are retryable. A
 redirect is never followed, because a POST redirected to a login page is not
 a delivery. Any other 4xx, and a POX imsx_codeMajor of failure or unsupported,
 is permanent.

@@ -46,7 +46,7 @@ CONTENT_TYPES = {
     OutcomeFormat.GOORU_JSON: "application/json",
     OutcomeFormat.LTI_POX: "application/xml",
 }
-# The most rows one sweep enqueues; the next sweep takes the rest.
+# The maximum number of rows one sweep enqueues; the next sweep takes the rest.
 SWEEP_BATCH_SIZE = 1000
 # The first characters of a reply body kept on a try row.
 REPLY_EXCERPT_CHARS = 2000
@@ -75,7 +75,7 @@ def outcome_target_url(consumer: Consumer, launch: Launch) -> str:
 
     POX consumers set to the launch target use the launch's
     lis_outcome_service_url, but only when its host is in the consumer's list
-    of allowed outcome hosts; otherwise, and for JSON, the configured URL.
+    of allowed outcome hosts. Otherwise, and for JSON, it is the configured URL.
     """
     launch_url = launch.lis_outcome_service_url.strip()
     if (
@@ -315,7 +315,7 @@ def _finish(delivery: Delivery, **fields: object) -> bool:
 
 @dataclass(frozen=True)
 class TryResult:
-    """What one HTTP try gave: a reply or a transport error, and how long it took."""
+    """The outcome of one HTTP try: a reply or a transport error, and its duration."""
 
     reply: HttpReply | None
     error: TransportError | None
@@ -579,10 +579,10 @@ class DeliveryActionError(Exception):
 
 
 def delivery_resend(delivery: Delivery, *, enqueue: bool = True) -> Delivery:
-    """Make a delivery due now with a fresh retry schedule, and enqueue it unless told not to.
+    """Make a delivery due now with a fresh retry schedule, and enqueue it when enqueue is True.
 
     The target URL is read again from the consumer, so a corrected outcomes
-    URL takes effect; the payload stays as built on submit. Raises
+    URL takes effect. The payload stays as built on submit. Raises
     DeliveryActionError for a delivery in flight, one that is not a replace,
     one that has no payload, or one that a newer delivery for the same
     sourcedid replaces, because sending it would overwrite a newer score.

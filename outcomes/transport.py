@@ -43,15 +43,15 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class TransportError(Exception):
-    """A request that produced no HTTP reply; retryable says whether a later try may succeed."""
+    """A request that produced no HTTP reply; retryable is True when a later try may succeed."""
 
     def __init__(self, message: str, *, retryable: bool) -> None:
         super().__init__(message)
         self.retryable = retryable
 
 
-class AddressRefusedError(TransportError):
-    """An outcomes URL whose host is, or resolves to, an address we do not send to."""
+class AddressRejectedError(TransportError):
+    """An outcomes URL whose host is, or resolves to, an address that the guard rejects."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message, retryable=False)
@@ -74,8 +74,8 @@ def _embedded_ipv4(address: IPAddress) -> IPAddress:
     return address
 
 
-def address_refusal(address: str, *, allow_private: bool) -> str | None:
-    """Return why an IP address is refused as an outcomes target, or None when it is allowed."""
+def address_rejection_reason(address: str, *, allow_private: bool) -> str | None:
+    """Return why an IP address is rejected as an outcomes target, or None when it is allowed."""
     ip = _embedded_ipv4(ipaddress.ip_address(address.split("%", 1)[0]))
     if ip.is_link_local:
         return f"{ip} is a link-local or cloud metadata address"
@@ -91,7 +91,7 @@ def address_refusal(address: str, *, allow_private: bool) -> str | None:
 def resolve_checked(host: str, port: int, *, allow_private: bool) -> str:
     """Resolve host and return the address to connect to, after checking every resolved address.
 
-    Raises AddressRefusedError when any address is refused, and a retryable
+    Raises AddressRejectedError when any address is refused, and a retryable
     TransportError when the name does not resolve.
     """
     try:
@@ -101,10 +101,10 @@ def resolve_checked(host: str, port: int, *, allow_private: bool) -> str:
 
     addresses = [str(info[4][0]) for info in infos]
     for address in addresses:
-        reason = address_refusal(address, allow_private=allow_private)
+        reason = address_rejection_reason(address, allow_private=allow_private)
         if reason:
-            raise AddressRefusedError(
-                f"Refused to send to {host}: {reason}. "
+            raise AddressRejectedError(
+                f"Not sending to {host}: {reason}. "
                 "Set OUTCOMES_ALLOW_PRIVATE_NETWORKS=1 only where the LMS runs on a private network."
             )
     return addresses[0]
@@ -126,7 +126,7 @@ def http_post(
 ) -> HttpReply:
     """POST body to url once and return the reply, with at most MAX_REPLY_BYTES of its body.
 
-    Redirects are returned as replies, not followed. Raises AddressRefusedError
+    Redirects are returned as replies, not followed. Raises AddressRejectedError
     before connecting to a refused address, and TransportError for an invalid
     URL (not retryable), a timeout or a connection error (retryable).
     """

@@ -7,6 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from launches.models import Consumer
+from outcomes.admin import attempt_deliveries_summary
 from outcomes.models import Delivery, DeliveryStatus, DeliveryTry
 from outcomes.services import delivery_create_for_attempt
 from tests.outcomes.conftest import AttemptMaker
@@ -164,3 +165,22 @@ def test_admin_filters_by_attempt(admin_client: Client, submitted_attempt: Attem
     content = response.content.decode()
     assert "src-a" in content
     assert "src-b" not in content
+
+
+def test_attempt_summary_links_deliveries(submitted_attempt: AttemptMaker) -> None:
+    attempt = submitted_attempt(0.5)
+    delivery_create_for_attempt(attempt)
+
+    summary = attempt_deliveries_summary(attempt)
+
+    assert f"?attempt__id__exact={attempt.pk}" in summary
+    assert "1 delivery(ies), newest pending" in summary
+
+
+def test_attempt_summary_marks_preview_not_deliverable(submitted_attempt: AttemptMaker) -> None:
+    attempt = submitted_attempt(0.5, lis_result_sourcedid="")
+    delivery_create_for_attempt(attempt)
+
+    summary = attempt_deliveries_summary(attempt)
+
+    assert summary == "Not deliverable: a preview launch without lis_result_sourcedid."

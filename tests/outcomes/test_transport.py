@@ -1,4 +1,4 @@
-"""The address guard: private targets are refused before any connection is made."""
+"""The address guard: private targets are rejected before any connection is made."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pytest
 from launches.models import Consumer
 from outcomes.models import DeliveryStatus
 from outcomes.services import delivery_create_for_attempt, delivery_send
-from outcomes.transport import AddressRefusedError, TransportError, address_refusal, http_post
+from outcomes.transport import AddressRejectedError, TransportError, address_rejection_reason, http_post
 from tests.outcomes.conftest import AttemptMaker, FakeLms
 
-REFUSED_URLS = [
+REJECTED_URLS = [
     "http://127.0.0.1/outcomes",
     "http://10.0.0.1/outcomes",
     "http://100.64.1.1/outcomes",
@@ -44,17 +44,17 @@ def no_connections(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
     yield attempts
 
 
-@pytest.mark.parametrize("url", REFUSED_URLS)
-def test_http_post_refuses_private_address_before_connecting(
+@pytest.mark.parametrize("url", REJECTED_URLS)
+def test_http_post_rejects_private_before_connecting(
     url: str, no_connections: list[Any]
 ) -> None:
-    with pytest.raises(AddressRefusedError) as refused:
+    with pytest.raises(AddressRejectedError) as rejected:
         http_post(
             url, b"{}", {}, connect_timeout=1, read_timeout=1, allow_private=False
         )
 
-    assert refused.value.retryable is False
-    assert "Refused to send to" in str(refused.value)
+    assert rejected.value.retryable is False
+    assert "Not sending to" in str(rejected.value)
     assert no_connections == []
 
 
@@ -62,21 +62,21 @@ def test_http_post_refuses_private_address_before_connecting(
     "address",
     ["169.254.169.254", "fe80::1", "0.0.0.0", "224.0.0.1", "240.0.0.1", "::ffff:169.254.169.254"],
 )
-def test_address_refusal_keeps_link_local_refused_when_private_allowed(address: str) -> None:
-    assert address_refusal(address, allow_private=True) is not None
+def test_address_guard_keeps_link_local_rejected(address: str) -> None:
+    assert address_rejection_reason(address, allow_private=True) is not None
 
 
 @pytest.mark.parametrize(
     "address", ["127.0.0.1", "10.0.0.1", "100.64.1.1", "172.16.5.4", "192.168.1.1", "::1", "fd00::1"]
 )
-def test_address_refusal_allows_private_when_allowed(address: str) -> None:
-    assert address_refusal(address, allow_private=False) is not None
-    assert address_refusal(address, allow_private=True) is None
+def test_address_guard_allows_private_when_enabled(address: str) -> None:
+    assert address_rejection_reason(address, allow_private=False) is not None
+    assert address_rejection_reason(address, allow_private=True) is None
 
 
 @pytest.mark.parametrize("address", ["93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"])
-def test_address_refusal_allows_global_unicast(address: str) -> None:
-    assert address_refusal(address, allow_private=False) is None
+def test_address_guard_allows_global_unicast(address: str) -> None:
+    assert address_rejection_reason(address, allow_private=False) is None
 
 
 @pytest.mark.parametrize("url", ["ftp://lms.example.org/x", "http:///nohost", "http://h:99999/x"])
@@ -136,4 +136,4 @@ def test_send_to_loopback_fails_when_private_not_allowed(
     assert fake_lms.requests == []
     (try_row,) = delivery.try_set.all()
     assert try_row.status_code is None
-    assert "Refused" in try_row.error
+    assert "Not sending to 127.0.0.1" in try_row.error

@@ -54,14 +54,14 @@ def _broker_is_redis(url: str) -> bool:
     return urlsplit(url).scheme in {"redis", "rediss"}
 
 
-def _wait_until(condition: Callable[[], bool], what: str, *logs: Path) -> None:
+def _wait_until(condition: Callable[[], bool], description: str, *logs: Path) -> None:
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(0.1)
     tails = "\n".join(f"--- {log} ---\n{log.read_text(errors='replace')[-3000:]}" for log in logs)
-    pytest.fail(f"Gave up waiting for {what}.\n{tails}")
+    pytest.fail(f"Gave up waiting for {description}.\n{tails}")
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Clear the score an LMS holds for an attempt, with LTI 1.1 deleteResult.
 
 Only LTI 1.1 POX consumers offer deleteResult; Gooru JSON consumers do not.
-An LMS that answers unsupported is reported and not asked again.
+A reply of imsx_codeMajor unsupported is reported and not retried.
 
 Example:
     python manage.py delete_outcome --attempt 8c1d6c5e-0b7e-4f4e-9f57-0a4f1b1a2b3c
