@@ -105,10 +105,18 @@ class AttemptAdmin(admin.ModelAdmin):
     inlines = [ResponseInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [field.name for field in Attempt._meta.fields]
+        return [field.name for field in Attempt._meta.fields] + ["outcome_deliveries"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    # The outcomes app owns deliveries; it is imported here, not at the top,
+    # so that the player works without it.
+    @admin.display(description="outcome deliveries")
+    def outcome_deliveries(self, attempt: Attempt) -> str:
+        from outcomes.admin import attempt_deliveries_summary
+
+        return attempt_deliveries_summary(attempt)

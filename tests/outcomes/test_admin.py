@@ -184,3 +184,17 @@ def test_attempt_summary_marks_preview_not_deliverable(submitted_attempt: Attemp
     summary = attempt_deliveries_summary(attempt)
 
     assert summary == "Not deliverable: a preview launch without lis_result_sourcedid."
+
+
+def test_admin_attempt_page_links_deliveries(
+    admin_client: Client, submitted_attempt: AttemptMaker
+) -> None:
+    attempt = submitted_attempt(0.5)
+    delivery_create_for_attempt(attempt)
+
+    response = admin_client.get(reverse("admin:player_api_attempt_change", args=[attempt.pk]))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert f"?attempt__id__exact={attempt.pk}" in content
+    assert "1 delivery(ies), newest pending" in content
