@@ -1,4 +1,4 @@
-"""Where the time of one operation goes: SQL statements, time in the database driver, the rest.
+"""Time split of one operation: SQL statements, time in the database driver, the rest.
 
     python -m benchmarks.breakdown [--count 200]
 

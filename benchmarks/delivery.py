@@ -1,6 +1,6 @@
 """Delivery throughput: N pending deliveries drained by Celery workers into a local sink.
 
-    python -m benchmarks.delivery [--runs 3] [--deliveries 2000] [--processes 1,2]
+    python -m benchmarks.delivery [--runs 3] [--deliveries 600] [--processes 1,2]
 
 For each outcome format, each run measures:
 
@@ -182,7 +182,7 @@ def render(results: dict[tuple[str, str], list[float]], args: argparse.Namespace
 
 def main(argv: list[str] | None = None) -> None:
     parser = report.argument_parser("benchmarks.delivery", __doc__.splitlines()[0])
-    parser.add_argument("--deliveries", type=int, default=2000, help="Deliveries per measurement.")
+    parser.add_argument("--deliveries", type=int, default=600, help="Deliveries per measurement.")
     parser.add_argument(
         "--processes",
         type=report.number_list,

@@ -1,7 +1,8 @@
 """Start and stop what a benchmark runs against, all on 127.0.0.1.
 
 Every benchmark gets its own PostgreSQL database (named gooru_bench_*), cloned
-from a migrated template, and its own Redis database number. Servers run as
+from a migrated template, and a Celery queue of the same name in the Redis
+database of BENCH_REDIS_URL. Servers run as
 child processes in their own process group, so that stopping one also stops
 its workers and nothing outlives the benchmark.
 """
@@ -40,7 +41,7 @@ if not re.fullmatch(r"gooru_bench_[a-z0-9_]*", DATABASE_PREFIX):
 BENCH_CONSUMER_KEY = "bench-key"
 BENCH_CONSUMER_SECRET = "bench-secret-0123456789abcdef"
 
-# Seconds to wait for a server to answer after it was started.
+# Seconds to wait for a server to accept connections after it was started.
 STARTUP_TIMEOUT = 60.0
 
 
@@ -80,6 +81,7 @@ def server_env(database: str, **extra: str) -> dict[str, str]:
         {
             "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
             "DATABASE_URL": database_url(database),
+            "BENCH_QUEUE": database,
             "CELERY_BROKER_URL": REDIS_URL,
             "BENCH_CONSUMER_KEY": BENCH_CONSUMER_KEY,
             "BENCH_CONSUMER_SECRET": BENCH_CONSUMER_SECRET,
@@ -132,12 +134,12 @@ def fresh_database(name: str) -> str:
 
 
 def flush_broker() -> None:
-    """Drop the messages waiting in the default Celery queue of the benchmark's Redis database.
+    """Drop the messages waiting in this benchmark's Celery queue (named after its database).
 
-    Only the queue's lists are deleted, not the whole database, so that workers
-    bound to other queues in the same database keep their bindings.
+    Only the queue's lists are deleted, not the whole Redis database, so that
+    workers bound to other queues in the same database keep their bindings.
     """
-    queue = "celery"
+    queue = os.environ.get("BENCH_QUEUE", "celery")
     # kombu keeps messages of priority 3, 6 and 9 in lists named after the queue.
     keys = [queue, *(f"{queue}\x06\x16{priority}" for priority in (3, 6, 9))]
     redis.Redis.from_url(REDIS_URL).delete(*keys)
@@ -242,7 +244,7 @@ def sink() -> Iterator[str]:
 
 @contextlib.contextmanager
 def celery_worker(database: str, concurrency: int, name: str = "worker") -> Iterator[Process]:
-    """Run one prefork Celery worker with `concurrency` child processes until it answers a ping."""
+    """Run a prefork Celery worker of `concurrency` processes; yield once it replies to a ping."""
     process = Process(
         name,
         [
@@ -279,7 +281,7 @@ def _wait_for_worker(process: Process) -> None:
         replies = app.control.ping(timeout=0.5) or []
         if any(process.name in next(iter(reply)) for reply in replies):
             return
-    raise RuntimeError(f"{process.name} did not answer a ping within {STARTUP_TIMEOUT} s.")
+    raise RuntimeError(f"{process.name} did not reply to a ping within {STARTUP_TIMEOUT} s.")
 
 
 def process_tree_rss_kib(pid: int) -> dict[int, int]:

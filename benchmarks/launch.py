@@ -1,6 +1,6 @@
 """Launch throughput and latency against gunicorn on PostgreSQL, with two baselines.
 
-    python -m benchmarks.launch [--runs 3] [--requests 1000] [--clients 1,8,32]
+    python -m benchmarks.launch [--runs 3] [--requests 500] [--clients 1,8,32]
 
 Each run measures, at each concurrency, three endpoints of the same server:
 the real launch (POST /lti/launch/, a distinct signed launch per request),
@@ -124,7 +124,7 @@ def render(
 def main(argv: list[str] | None = None) -> None:
     parser = report.argument_parser("benchmarks.launch", __doc__.splitlines()[0])
     parser.add_argument(
-        "--requests", type=int, default=1000, help="Requests per endpoint, concurrency and run."
+        "--requests", type=int, default=500, help="Requests per endpoint, concurrency and run."
     )
     parser.add_argument(
         "--clients",

@@ -1,7 +1,7 @@
 """An asyncio HTTP load client (aiohttp): closed-loop clients and a paced open-loop stream.
 
 Requests are built before the clock starts, so signing and JSON encoding are not
-measured. Redirects are never followed: a launch's 303 is its answer.
+measured. Redirects are never followed, because a launch's 303 is its response.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class Request:
 
 @dataclass(frozen=True)
 class Reply:
-    """What one request returned, and when, in Unix seconds and milliseconds."""
+    """The response to one request: send time in Unix seconds, latency in milliseconds."""
 
     url: str
     sent_at: float
@@ -137,8 +137,8 @@ def run_closed_loop(
     """Run one client per sequence, each sending its requests one after another.
 
     The clients run at the same time, so len(sequences) is the concurrency.
-    A reply whose status is in `accept` counts as done; any other status or a
-    connection error counts as failed and keeps its message in `errors`.
+    A reply whose status is in `accept` counts as accepted. Any other status,
+    and any connection error, counts as failed and keeps its message in `errors`.
     """
     return asyncio.run(_run_closed_loop(sequences, accept, keep_replies))
 

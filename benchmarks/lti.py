@@ -13,7 +13,7 @@ FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
 @dataclass(frozen=True)
 class LaunchTarget:
-    """What every launch of a run shares: the consumer, the content and the outcome URL."""
+    """The consumer, content and outcome URL that every launch of a run shares."""
 
     consumer_key: str
     consumer_secret: str

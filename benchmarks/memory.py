@@ -6,8 +6,9 @@ N pending copies of a delivery made by the real submit path are put on Redis,
 then one prefork Celery worker (no --max-tasks-per-child, so each process
 lives for the whole run) sends them to the local sink. The resident set size
 (VmRSS in /proc) of the worker's main process and of each pool process is
-read every few seconds; the table shows it after the first 1,000 deliveries
-(warm; a tenth of the run when that is fewer) and at every tenth of the run.
+read every few seconds. The table shows it once the worker is warm (after
+1,000 deliveries, or a tenth of the run if that is fewer) and at every tenth
+of the run.
 """
 
 from __future__ import annotations
@@ -47,13 +48,14 @@ def sample(worker: harness.Process, sink: SinkClient, started: float) -> dict[st
 def render(samples: list[dict[str, Any]], args: Any) -> str:
     warm_at = min(WARM_DELIVERIES, args.deliveries // 10)
     checkpoints = [warm_at] + [args.deliveries * tenth // 10 for tenth in range(1, 11)]
+
     rows = []
-    shown: set[int] = set()
+    shown_counts: set[int] = set()
     for checkpoint in checkpoints:
         reached = next((s for s in samples if s["delivered"] >= checkpoint), samples[-1])
-        if reached["delivered"] in shown:
+        if reached["delivered"] in shown_counts:
             continue
-        shown.add(reached["delivered"])
+        shown_counts.add(reached["delivered"])
         rows.append(
             [
                 f"{reached['delivered']:,}",
@@ -62,10 +64,12 @@ def render(samples: list[dict[str, Any]], args: Any) -> str:
                 " + ".join(f"{kib / 1024:.1f}" for kib in reached["pool_rss_kib"]),
             ]
         )
+
     warm = next(s for s in samples if s["delivered"] >= warm_at)
     last = samples[-1]
     growth_kib = sum(last["pool_rss_kib"]) - sum(warm["pool_rss_kib"])
     per_thousand = growth_kib / max(1, (last["delivered"] - warm["delivered"]) / 1000)
+
     table = report.markdown_table(
         ["deliveries sent", "seconds", "main process RSS MiB", "pool processes RSS MiB"], rows
     )

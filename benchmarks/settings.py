@@ -19,6 +19,10 @@ from gooru_lti.settings import *  # noqa: E402,F403
 
 ROOT_URLCONF = "benchmarks.urls"
 
+# Each benchmark sends its tasks to its own queue, so that two benchmarks sharing
+# the Redis database never take each other's messages.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("BENCH_QUEUE", "celery")
+
 # The consumer that the verify-only baseline view accepts; the harness sets both.
 BENCH_CONSUMER_KEY = os.environ.get("BENCH_CONSUMER_KEY", "bench-key")
 BENCH_CONSUMER_SECRET = os.environ.get("BENCH_CONSUMER_SECRET", "bench-secret")

@@ -1,11 +1,11 @@
 """A local LMS gradebook for benchmarks: accepts every outcome and records when it arrived.
 
 Run as `python -m benchmarks.sink --port PORT`; it listens on 127.0.0.1 only.
-Every POST to any other path is an outcome: the sink stores its arrival time
+Every POST to any other path is an outcome. The sink stores its arrival time
 (Unix seconds, from the same clock the benchmark reads) and the first
-benchmark sourcedid (`bench-sd-<number>`) found in the body, then replies as an
-LMS that took the score: a POX success envelope for XML, a small JSON object
-otherwise. The sink checks no signature, because it stands in for the LMS's
+benchmark sourcedid (`bench-sd-<number>`) found in the body. It then replies as
+an LMS that took the score, with a POX success envelope for XML and a small
+JSON object otherwise. The sink checks no signature, because it stands in for the LMS's
 speed, not its checks.
 
 - GET /_sink/count returns {"count": N}.

@@ -1,7 +1,7 @@
 """Bulk rows in PostgreSQL: copy one template row many times with generate_series.
 
 A template row is made through the ORM or a service, so every column has a
-value the application would write; the copies change only the columns named
+value the application would write. The copies change only the columns named
 in `overrides`. New columns added later are copied as they are, so the
 benchmarks keep working when the models grow.
 """

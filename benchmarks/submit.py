@@ -3,7 +3,7 @@
     python -m benchmarks.submit [--runs 3] [--rate 50] [--seconds 20] [--worker-processes 2]
 
 A steady open-loop stream of submissions (POST /api/v1/attempts/<id>/submit/,
-one per student, every attempt fully answered) goes to gunicorn at `--rate`
+one per student, with a response to every question) goes to gunicorn at `--rate`
 per second for `--seconds`. Each submit commits a delivery, which is put on
 Redis on commit; one prefork Celery worker sends it to the local sink. The
 latency of one submission is the sink's arrival time minus the moment the
