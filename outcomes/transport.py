@@ -88,10 +88,10 @@ def address_rejection_reason(address: str, *, allow_private: bool) -> str | None
     return f"{ip} is a loopback, private, shared or reserved address, not global unicast"
 
 
-def resolve_checked(host: str, port: int, *, allow_private: bool) -> str:
-    """Resolve host and return the address to connect to, after checking every resolved address.
+def resolve_checked(host: str, port: int, *, allow_private: bool) -> list[str]:
+    """Resolve host and return its addresses in resolver order, after checking every one.
 
-    Raises AddressRejectedError when any address is refused, and a retryable
+    Raises AddressRejectedError when any address is rejected, and a retryable
     TransportError when the name does not resolve.
     """
     try:
@@ -99,7 +99,7 @@ def resolve_checked(host: str, port: int, *, allow_private: bool) -> str:
     except (socket.gaierror, UnicodeError) as error:
         raise TransportError(f"Could not resolve {host}: {error}", retryable=True) from None
 
-    addresses = [str(info[4][0]) for info in infos]
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     for address in addresses:
         reason = address_rejection_reason(address, allow_private=allow_private)
         if reason:
@@ -107,7 +107,7 @@ def resolve_checked(host: str, port: int, *, allow_private: bool) -> str:
                 f"Not sending to {host}: {reason}. "
                 "Set OUTCOMES_ALLOW_PRIVATE_NETWORKS=1 only where the LMS runs on a private network."
             )
-    return addresses[0]
+    return addresses
 
 
 def _host_header(hostname: str, port: int | None) -> str:
@@ -123,12 +123,14 @@ def http_post(
     connect_timeout: float,
     read_timeout: float,
     allow_private: bool,
+    ca_certs: str | None = None,
 ) -> HttpReply:
     """POST body to url once and return the reply, with at most MAX_REPLY_BYTES of its body.
 
     Redirects are returned as replies, not followed. Raises AddressRejectedError
-    before connecting to a refused address, and TransportError for an invalid
-    URL (not retryable), a timeout or a connection error (retryable).
+    before connecting to a rejected address, and TransportError for an invalid
+    URL (not retryable), a timeout or a connection error (retryable). HTTPS
+    certificates are checked against ca_certs, by default certifi's bundle.
     """
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
@@ -138,36 +140,76 @@ def http_post(
     except ValueError:
         raise TransportError(f"The outcomes URL {url!r} has an invalid port.", retryable=False) from None
     hostname = parts.hostname
-    address = resolve_checked(hostname, port, allow_private=allow_private)
+    addresses = resolve_checked(hostname, port, allow_private=allow_private)
+    request = _Request(
+        scheme=parts.scheme,
+        hostname=hostname,
+        port=port,
+        path=(parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
+        headers={**headers, "Host": _host_header(hostname, parts.port)},
+        body=body,
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        ca_certs=ca_certs or certifi.where(),
+    )
 
+    # A refused or unreachable address moves on to the next checked one, as
+    # socket.create_connection does; a timeout does not, so a try stays bounded.
+    failures: list[str] = []
+    for address in addresses:
+        try:
+            return _post_to_address(request, address)
+        except NewConnectionError as error:
+            failures.append(str(error))
+    raise TransportError(
+        f"Connection to {hostname} failed: {'; '.join(failures)}", retryable=True
+    )
+
+
+@dataclass(frozen=True)
+class _Request:
+    scheme: str
+    hostname: str
+    port: int
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    connect_timeout: float
+    read_timeout: float
+    ca_certs: str
+
+
+def _post_to_address(request: _Request, address: str) -> HttpReply:
+    """POST to one checked address; raises NewConnectionError as is, other failures as TransportError."""
+    connect_timeout = request.connect_timeout
+    read_timeout = request.read_timeout
+    hostname = request.hostname
     # The total bounds connect plus the wait for the reply headers, which keeps
     # a try shorter than OUTCOMES_STUCK_AFTER.
     timeout = urllib3.Timeout(
         connect=connect_timeout, read=read_timeout, total=connect_timeout + read_timeout
     )
     pool: urllib3.HTTPConnectionPool
-    if parts.scheme == "https":
+    if request.scheme == "https":
         pool = urllib3.HTTPSConnectionPool(
             address,
-            port,
+            request.port,
             timeout=timeout,
             retries=False,
             cert_reqs="CERT_REQUIRED",
-            ca_certs=certifi.where(),
+            ca_certs=request.ca_certs,
             assert_hostname=hostname,
             server_hostname=hostname,
         )
     else:
-        pool = urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False)
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    request_headers = {**headers, "Host": _host_header(hostname, parts.port)}
+        pool = urllib3.HTTPConnectionPool(address, request.port, timeout=timeout, retries=False)
 
     try:
         response = pool.urlopen(
             "POST",
-            path,
-            body=body,
-            headers=request_headers,
+            request.path,
+            body=request.body,
+            headers=request.headers,
             redirect=False,
             retries=False,
             preload_content=False,
@@ -177,9 +219,9 @@ def http_post(
             reply_body = response.read(MAX_REPLY_BYTES)
         finally:
             response.close()
-    except NewConnectionError as error:
-        # urllib3 derives NewConnectionError (refused, unreachable) from ConnectTimeoutError.
-        raise TransportError(f"Connection to {hostname} failed: {error}", retryable=True) from None
+    except NewConnectionError:
+        # urllib3 derives it from ConnectTimeoutError; the caller tries the next address.
+        raise
     except ConnectTimeoutError:
         raise TransportError(
             f"Connecting to {hostname} timed out after {connect_timeout:g} s.", retryable=True
