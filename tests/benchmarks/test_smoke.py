@@ -55,5 +55,9 @@ def test_growth_benchmark_runs_tiny(tmp_path: Path) -> None:
     largest = results["100"][0]
     assert largest["claim_p50_ms"] > 0
     assert largest["sweep_idle_ms"] > 0
-    assert "delivery_due" in largest["sweep_plan"]
+    assert largest["claim_sql_ms"] >= 0
+    assert largest["sweep_sql_ms"] >= 0
+    # A table this small may be read by a sequential scan, so only a plan is required.
+    assert largest["sweep_plan"] != "none"
+    assert largest["claim_plan"] != "none"
     assert "| historical deliveries |" in result.stdout
