@@ -1,8 +1,12 @@
-"""Outcome settings that would let two workers send one delivery stop start-up."""
+"""Outcome settings: the start-up check on stuck-after and the default retry schedule."""
 
 from __future__ import annotations
 
-from tests.gooru_lti.test_settings_env import GOOD, load_settings
+import os
+import subprocess
+import sys
+
+from tests.gooru_lti.test_settings_env import GOOD, ROOT, load_settings
 
 
 def test_stuck_after_shorter_than_timeouts_stops_startup() -> None:
@@ -24,3 +28,29 @@ def test_stuck_after_longer_than_timeouts_starts() -> None:
     )
 
     assert result.returncode == 0, result.stderr
+
+
+def test_default_retry_schedule_spans_three_days() -> None:
+    script = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(sum(settings.OUTCOMES_RETRY_DELAYS))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**_environment_without_outcomes(), **GOOD, "DJANGO_SETTINGS_MODULE": "gooru_lti.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) >= 3 * 24 * 3600
+
+
+def _environment_without_outcomes() -> dict[str, str]:
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("OUTCOMES_") and name not in {"DEBUG", "DATABASE_URL"}
+    }
