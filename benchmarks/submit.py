@@ -52,23 +52,30 @@ def submit_requests(base_url: str, students: list[Student]) -> list[Request]:
 def stream(
     base_url: str, students: list[Student], rate: float, sink: SinkClient, worker: harness.Process
 ) -> dict[str, Any]:
-    """Submit every student's attempt at `rate` per second; return the latencies in ms."""
+    """Submit every student's attempt at `rate` per second; return the latencies in ms.
+
+    A submit that fails or times out is counted and left out of the latencies,
+    so that an overloaded server still gives a result that shows the overload.
+    """
     requests = submit_requests(base_url, students)
     sink.reset()
     result = run_paced(requests, rate, {200})
-    if result.failed:
-        raise RuntimeError(f"{result.failed} submissions failed: {result.errors}")
-    sink.wait_for(len(students), DRAIN_TIMEOUT, worker)
+    if result.errors:
+        print(f"{result.failed} submits failed, for example: {result.errors[0]}")
+    accepted = {reply.url: reply.sent_at for reply in result.replies if reply.status == 200}
+    sink.wait_for(len(accepted), DRAIN_TIMEOUT, worker)
 
     arrivals = {sourcedid: arrival for arrival, sourcedid in sink.records()}
-    sent_at = {reply.url: reply.sent_at for reply in result.replies}
     to_gradebook_ms = [
-        1000.0 * (arrivals[student.sourcedid] - sent_at[request.url])
+        1000.0 * (arrivals[student.sourcedid] - accepted[request.url])
         for student, request in zip(students, requests, strict=True)
+        if request.url in accepted and student.sourcedid in arrivals
     ]
+    sent = [reply.sent_at for reply in result.replies]
     return {
         "submissions": len(students),
-        "sent_rate": (len(sent_at) - 1) / (max(sent_at.values()) - min(sent_at.values())),
+        "failed": result.failed,
+        "sent_rate": (len(sent) - 1) / (max(sent) - min(sent)),
         "submit_p50_ms": result.latency(0.50),
         "submit_p99_ms": result.latency(0.99),
         "gradebook_p50_ms": percentile(to_gradebook_ms, 0.50),
@@ -80,6 +87,7 @@ def stream(
 def render(results: dict[float, list[dict[str, Any]]], args: argparse.Namespace) -> str:
     rows = []
     columns = [
+        ("failed", 0),
         ("sent_rate", 1),
         ("submit_p50_ms", 0),
         ("submit_p99_ms", 0),
@@ -93,6 +101,7 @@ def render(results: dict[float, list[dict[str, Any]]], args: argparse.Namespace)
     table = report.markdown_table(
         [
             "target submits/s",
+            "failed submits",
             "sent/s",
             "submit p50 ms",
             "submit p99 ms",
