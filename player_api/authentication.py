@@ -1,7 +1,8 @@
-"""Who is calling the player API: the Bearer player token, or the session where cookies work."""
+"""Authentication of the player API: the Bearer player token, or the session where cookies work."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +13,9 @@ from rest_framework.request import Request
 
 from player_api.tokens import InvalidPlayerToken, read_player_token
 
-# Session key listing the LTI users this browser launched as; the player page sets it.
+logger = logging.getLogger(__name__)
+
+# Session key with the LTI users this browser launched as. The player page sets it.
 SESSION_USERS_KEY = "player_user_ids"
 
 EXPIRED_MESSAGE = (
@@ -49,6 +52,7 @@ class PlayerTokenAuthentication(authentication.BaseAuthentication):
         try:
             data = read_player_token(header[1].decode("ascii", errors="replace"))
         except InvalidPlayerToken as error:
+            logger.info("Player token rejected on %s: %s", request.path, error)
             if error.expired:
                 raise exceptions.AuthenticationFailed(EXPIRED_MESSAGE, code="token_expired")
             raise exceptions.AuthenticationFailed(

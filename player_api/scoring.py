@@ -3,7 +3,7 @@
 The shapes, for a question's ``choices`` of ``{"id", "text"}`` objects:
 
 - ``single_choice``: one choice id, such as ``"b"``.
-- ``multiple_choice``: a list of distinct choice ids; right only when it holds
+- ``multiple_choice``: a list of distinct choice ids; right only when it contains
   all and only the correct choices.
 - ``true_false``: ``true`` or ``false``.
 - ``fill_in_the_blank``: a list of strings, one per blank. The correct answer
@@ -25,6 +25,9 @@ from player_api.models import Question, QuestionType
 BLANK_PATTERN = re.compile(r"_{3,}")
 
 _WHITESPACE = re.compile(r"\s+")
+
+# The maximum length of the text a student types into one blank.
+MAX_BLANK_LENGTH = 1000
 
 
 def blank_count(prompt: str) -> int:
@@ -83,6 +86,10 @@ def answer_validate(question: Question, answer: Any) -> Any:
             raise InvalidAnswer(
                 f"A fill_in_the_blank answer must be a list of {blanks} "
                 f"string{'s' if blanks != 1 else ''}, one per blank."
+            )
+        if any(len(item) > MAX_BLANK_LENGTH for item in answer):
+            raise InvalidAnswer(
+                f"Each fill_in_the_blank answer must be at most {MAX_BLANK_LENGTH} characters."
             )
         return answer
 

@@ -285,16 +285,23 @@ def test_api_without_credentials_is_401(attempt: Attempt) -> None:
     }
 
 
-def test_api_expired_token_is_401(api: APIClient, attempt: Attempt) -> None:
+def test_api_expired_token_is_401(
+    attempt: Attempt, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = make_player_token(attempt)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     later = time.time() + settings.PLAYER_TOKEN_MAX_AGE + 60
 
-    with time_machine.travel(later, tick=False):
-        response = api.get(_url(attempt))
+    with time_machine.travel(later, tick=False), caplog.at_level("INFO", "player_api"):
+        response = client.get(_url(attempt))
 
     assert response.status_code == 401
     body = response.json()
     assert body["code"] == "token_expired"
     assert "Open the activity again from your LMS" in body["message"]
+    assert f"Player token rejected on {_url(attempt)}: The player token has expired." in caplog.text
+    assert token not in caplog.text
 
 
 def test_api_forged_token_is_401(attempt: Attempt) -> None:

@@ -24,7 +24,7 @@ from launches.models import ContentType
 from launches.tokens import make_launch_token
 from outcomes.models import Delivery
 from player_api.models import Attempt, AttemptStatus, Content
-from tests.factories import LaunchFactory
+from tests.factories import ConsumerFactory, LaunchFactory, LtiUserFactory
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -36,6 +36,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+CLOSED_LOCAL_OUTCOMES_URL = "http://127.0.0.1:9/outcomes"
 FRACTIONS_ID = "882eb153-6d72-4068-ba58-18f22add3e2d"
 LIFE_SCIENCE_ID = "06addaae-0e0d-4821-9c51-8761048757c1"
 # Playwright's wait for each expected element, in milliseconds; a wait, not a timing assertion.
@@ -56,8 +57,14 @@ def samples(transactional_db: None) -> None:
 
 
 def _play_url(live_server: LiveServer, content: Content, **launch_fields: Any) -> str:
+    # Submitting commits a delivery and enqueues it. Should a worker run it,
+    # it goes to a closed port on this machine.
+    user = LtiUserFactory(consumer=ConsumerFactory(outcomes_url=CLOSED_LOCAL_OUTCOMES_URL))
     launch = LaunchFactory(
-        content_id=content.pk, content_type=ContentType(content.content_type), **launch_fields
+        user=user,
+        content_id=content.pk,
+        content_type=ContentType(content.content_type),
+        **launch_fields,
     )
     base = live_server.url.replace("localhost", "127.0.0.1")
     return f"{base}/play/{make_launch_token(launch)}/"

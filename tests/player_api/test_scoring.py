@@ -85,6 +85,7 @@ def test_multiple_choice_partly_right_is_wrong() -> None:
         (FILL_IN, "photosynthesis", "list of 2 strings, one per blank"),
         (FILL_IN, ["photosynthesis"], "list of 2 strings"),
         (FILL_IN, ["photosynthesis", 2], "list of 2 strings"),
+        (FILL_IN, ["photosynthesis", "x" * 1001], "at most 1000 characters"),
         (ORDERING, ["a", "b", "c"], "every choice id exactly once"),
         (ORDERING, ["a", "b", "c", "c"], "every choice id exactly once"),
         (ORDERING, {"a": 1}, "every choice id exactly once"),

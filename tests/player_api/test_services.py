@@ -14,7 +14,7 @@ import time_machine
 from django.db import connection
 from rest_framework.test import APIClient
 
-from launches.models import ContentType, LtiUser
+from launches.models import Consumer, ContentType, LtiUser
 from outcomes.models import Delivery, DeliveryStatus
 from player_api import services
 from player_api.errors import ContentNotFound
@@ -323,6 +323,11 @@ def test_submit_concurrent_creates_one_delivery(
 ) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL; SQLite serializes writers instead")
+    # The committed delivery is enqueued. Should a worker run it, it goes to a
+    # closed port on this machine.
+    Consumer.objects.filter(pk=attempt.launch.consumer_id).update(
+        outcomes_url="http://127.0.0.1:9/outcomes"
+    )
     barrier = threading.Barrier(4)
     results: list[float | None] = []
     errors: list[BaseException] = []
