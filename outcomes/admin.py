@@ -13,8 +13,8 @@ from django.utils.safestring import SafeString
 
 from launches.models import Consumer
 from outcomes.models import Delivery, DeliveryTry
+from outcomes.operations import DeliveryActionError, delivery_cancel, delivery_resend
 from player_api.models import Attempt
-from outcomes.services import DeliveryActionError, delivery_cancel, delivery_resend
 
 
 def deliveries_link(filter_field: str, value: object, label: str = "Deliveries") -> SafeString:

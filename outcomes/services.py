@@ -4,8 +4,10 @@ The flow of one score: `delivery_create_for_attempt` writes the row inside the
 submit transaction and enqueues `outcomes.tasks.deliver_outcome` on commit.
 The task calls `delivery_send`, which claims the row with one conditional
 UPDATE, makes the HTTP call outside any transaction, and records the try.
-Retries are scheduled in `next_try_at`; the periodic `deliveries_sweep`
+Retries are scheduled in `next_try_at`, and the periodic `deliveries_sweep`
 enqueues rows that are due and rows stuck in "sending" after a worker died.
+Operator actions (resend, cancel, readResult, deleteResult) live in
+`outcomes.operations`.
 """
 
 from __future__ import annotations
@@ -29,10 +31,8 @@ from outcomes.payloads import (
     InvalidScoreError,
     ResultData,
     json_payload_build,
-    pox_delete_build,
     pox_message_id_new,
     pox_message_id_replace,
-    pox_read_build,
     pox_replace_build,
 )
 from outcomes.signing import authorization_header
@@ -63,7 +63,7 @@ def _uuid_text(value: uuid.UUID | None) -> str | None:
     return str(value) if value is not None else None
 
 
-def _log_context(delivery: Delivery) -> tuple[object, ...]:
+def log_context(delivery: Delivery) -> tuple[object, ...]:
     return (delivery.pk, delivery.consumer.key, delivery.attempt_id)
 
 
@@ -283,7 +283,7 @@ def delivery_claim(delivery_id: int) -> Delivery | None:
     return Delivery.objects.select_related("consumer", "attempt").get(pk=delivery_id)
 
 
-def _newer_delivery(delivery: Delivery) -> Delivery | None:
+def delivery_newer(delivery: Delivery) -> Delivery | None:
     return (
         Delivery.objects.filter(
             consumer_id=delivery.consumer_id,
@@ -297,7 +297,7 @@ def _newer_delivery(delivery: Delivery) -> Delivery | None:
     )
 
 
-def _finish(delivery: Delivery, **fields: object) -> bool:
+def delivery_finish(delivery: Delivery, **fields: object) -> bool:
     """Write the result of a claimed delivery; False when another worker took it over."""
     updated = Delivery.objects.filter(
         pk=delivery.pk, status=DeliveryStatus.SENDING, claim_id=delivery.claim_id
@@ -308,7 +308,7 @@ def _finish(delivery: Delivery, **fields: object) -> bool:
         logger.warning(
             "Delivery %s (consumer %s, attempt %s): result not stored because another "
             "worker claimed the row meanwhile",
-            *_log_context(delivery),
+            *log_context(delivery),
         )
     return bool(updated)
 
@@ -331,7 +331,7 @@ def _request_body(delivery: Delivery) -> tuple[str, str]:
     return pox_message_id_replace(delivery.payload, message_id), message_id
 
 
-def _http_try(delivery: Delivery, body: str, message_id: str) -> TryResult:
+def delivery_http_try(delivery: Delivery, body: str, message_id: str) -> TryResult:
     """Sign and POST one try of a delivery and store it as a DeliveryTry row.
 
     The row is written before the call, so a worker killed during the
@@ -380,7 +380,7 @@ def _http_try(delivery: Delivery, body: str, message_id: str) -> TryResult:
     return TryResult(reply=reply, error=error, duration_ms=duration_ms, message_id=message_id)
 
 
-def _judge(delivery: Delivery, result: TryResult) -> policy.ReplyJudgement:
+def try_judge(delivery: Delivery, result: TryResult) -> policy.ReplyJudgement:
     if result.error is not None:
         verdict = policy.Verdict.RETRY if result.error.retryable else policy.Verdict.FAILED
         return policy.ReplyJudgement(verdict, str(result.error))
@@ -388,14 +388,14 @@ def _judge(delivery: Delivery, result: TryResult) -> policy.ReplyJudgement:
     return policy.reply_judge(delivery.outcome_format, result.reply, timezone.now())
 
 
-def _record(delivery: Delivery, result: TryResult, judgement: policy.ReplyJudgement) -> None:
+def judgement_store(delivery: Delivery, result: TryResult, judgement: policy.ReplyJudgement) -> None:
     """Store the judgement of a try on the delivery, scheduling a retry where one is left."""
     now = timezone.now()
     status_code = result.reply.status if result.reply is not None else None
-    context = _log_context(delivery)
+    context = log_context(delivery)
 
     if judgement.verdict is policy.Verdict.DELIVERED:
-        _finish(
+        delivery_finish(
             delivery,
             status=DeliveryStatus.DELIVERED,
             delivered_at=now,
@@ -412,7 +412,7 @@ def _record(delivery: Delivery, result: TryResult, judgement: policy.ReplyJudgem
         return
 
     if judgement.verdict is policy.Verdict.FAILED:
-        _finish(
+        delivery_finish(
             delivery,
             status=DeliveryStatus.FAILED,
             last_status_code=status_code,
@@ -427,9 +427,9 @@ def _record(delivery: Delivery, result: TryResult, judgement: policy.ReplyJudgem
         )
         return
 
-    newer = _newer_delivery(delivery)
+    newer = delivery_newer(delivery)
     if newer is not None and delivery.operation == Operation.REPLACE:
-        _finish(
+        delivery_finish(
             delivery,
             status=DeliveryStatus.SUPERSEDED,
             last_status_code=status_code,
@@ -446,7 +446,7 @@ def _record(delivery: Delivery, result: TryResult, judgement: policy.ReplyJudgem
 
     retry_at = policy.next_try_at(delivery.tries, now, judgement.retry_after)
     if retry_at is None:
-        _finish(
+        delivery_finish(
             delivery,
             status=DeliveryStatus.FAILED,
             last_status_code=status_code,
@@ -462,7 +462,7 @@ def _record(delivery: Delivery, result: TryResult, judgement: policy.ReplyJudgem
         )
         return
 
-    _finish(
+    delivery_finish(
         delivery,
         status=DeliveryStatus.PENDING,
         last_status_code=status_code,
@@ -492,9 +492,9 @@ def delivery_send(delivery_id: int) -> Delivery | None:
         logger.info("Delivery %s not claimed: not due, in flight or already final", delivery_id)
         return None
 
-    newer = _newer_delivery(delivery) if delivery.operation == Operation.REPLACE else None
+    newer = delivery_newer(delivery) if delivery.operation == Operation.REPLACE else None
     if newer is not None:
-        _finish(
+        delivery_finish(
             delivery,
             status=DeliveryStatus.SUPERSEDED,
             tries=delivery.tries - 1,
@@ -503,15 +503,15 @@ def delivery_send(delivery_id: int) -> Delivery | None:
         )
         logger.info(
             "Delivery %s (consumer %s, attempt %s): superseded by %s, not sent",
-            *_log_context(delivery),
+            *log_context(delivery),
             newer.pk,
         )
         _enqueue_next_for_sourcedid(delivery)
         return delivery
 
     body, message_id = _request_body(delivery)
-    result = _http_try(delivery, body, message_id)
-    _record(delivery, result, _judge(delivery, result))
+    result = delivery_http_try(delivery, body, message_id)
+    judgement_store(delivery, result, try_judge(delivery, result))
     if delivery.status in FINAL_STATUSES:
         _enqueue_next_for_sourcedid(delivery)
     return delivery
@@ -569,163 +569,3 @@ def deliveries_sweep() -> int:
         enqueued += 1
     logger.info("Sweep enqueued %s of %s due or stuck deliveries", enqueued, len(ids))
     return enqueued
-
-
-# --- Operator actions -----------------------------------------------------
-
-
-class DeliveryActionError(Exception):
-    """An operator action that does not apply to a delivery, with the reason."""
-
-
-def delivery_resend(delivery: Delivery, *, enqueue: bool = True) -> Delivery:
-    """Make a delivery due now with a fresh retry schedule, and enqueue it when enqueue is True.
-
-    The target URL is read again from the consumer, so a corrected outcomes
-    URL takes effect. The payload stays as built on submit. Raises
-    DeliveryActionError for a delivery in flight, one that is not a replace,
-    one that has no payload, or one that a newer delivery for the same
-    sourcedid replaces, because sending it would overwrite a newer score.
-    """
-    if delivery.operation != Operation.REPLACE:
-        raise DeliveryActionError("only replace deliveries are sent again")
-    if delivery.status == DeliveryStatus.SENDING:
-        raise DeliveryActionError("it is being sent right now")
-    if not delivery.payload:
-        raise DeliveryActionError(f"it has no payload ({delivery.last_error})")
-    newer = _newer_delivery(delivery)
-    if newer is not None:
-        raise DeliveryActionError(f"newer delivery {newer.pk} exists for the same sourcedid")
-
-    target_url = outcome_target_url(delivery.consumer, delivery.attempt.launch)
-    now = timezone.now()
-    updated = (
-        Delivery.objects.filter(pk=delivery.pk)
-        .exclude(status=DeliveryStatus.SENDING)
-        .update(
-            status=DeliveryStatus.PENDING,
-            tries=0,
-            next_try_at=now,
-            enqueued_at=now if enqueue else None,
-            target_url=target_url,
-            updated=now,
-        )
-    )
-    if not updated:
-        raise DeliveryActionError("it is being sent right now")
-    logger.info(
-        "Delivery %s (consumer %s, attempt %s): queued again by an operator",
-        *_log_context(delivery),
-    )
-    if enqueue:
-        delivery_id = delivery.pk
-        transaction.on_commit(lambda: delivery_enqueue(delivery_id))
-    delivery.refresh_from_db()
-    return delivery
-
-
-def delivery_cancel(delivery: Delivery) -> Delivery:
-    """Cancel a pending or failed delivery; raises DeliveryActionError for any other status."""
-    updated = Delivery.objects.filter(
-        pk=delivery.pk, status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED]
-    ).update(status=DeliveryStatus.CANCELLED, next_try_at=None, updated=timezone.now())
-    if not updated:
-        raise DeliveryActionError(f"a {delivery.status} delivery cannot be cancelled")
-    logger.info(
-        "Delivery %s (consumer %s, attempt %s): cancelled by an operator", *_log_context(delivery)
-    )
-    delivery.refresh_from_db()
-    return delivery
-
-
-# --- Read and delete (POX only) --------------------------------------------
-
-
-class OutcomeNotSupportedError(Exception):
-    """readResult and deleteResult asked of a consumer that does not offer them."""
-
-
-@dataclass(frozen=True)
-class OutcomeOperationResult:
-    delivery: Delivery
-    delivered: bool
-    unsupported: bool
-    score_text: str | None
-    error: str
-
-
-def _pox_operation(attempt: Attempt, operation: Operation) -> OutcomeOperationResult:
-    """Send one readResult or deleteResult for an attempt's sourcedid, inline and once.
-
-    The request is recorded as a delivery with its try, like a replace, but is
-    never retried: operators run the command again. An imsx_codeMajor of
-    unsupported is reported as such.
-    """
-    launch = attempt.launch
-    consumer = launch.consumer
-    if consumer.outcome_format != OutcomeFormat.LTI_POX:
-        raise OutcomeNotSupportedError(
-            f"Consumer {consumer.key} receives Gooru JSON, which offers no "
-            f"{operation.label.lower()}: only LTI 1.1 POX consumers do."
-        )
-    if not attempt.lis_result_sourcedid:
-        raise OutcomeNotSupportedError(
-            f"Attempt {attempt.pk} has no lis_result_sourcedid (a preview): nothing to {operation}."
-        )
-
-    builder = pox_read_build if operation == Operation.READ else pox_delete_build
-    message_id = pox_message_id_new()
-    now = timezone.now()
-    delivery = Delivery.objects.create(
-        uuid=uuid.uuid4(),
-        consumer=consumer,
-        attempt=attempt,
-        operation=operation,
-        outcome_format=OutcomeFormat.LTI_POX,
-        target_url=outcome_target_url(consumer, launch),
-        sourcedid=attempt.lis_result_sourcedid,
-        payload=builder(attempt.lis_result_sourcedid, message_id),
-        status=DeliveryStatus.SENDING,
-        tries=1,
-        sending_since=now,
-        claim_id=uuid.uuid4(),
-    )
-    result = _http_try(delivery, delivery.payload, message_id)
-    judgement = _judge(delivery, result)
-    delivered = judgement.verdict is policy.Verdict.DELIVERED
-    status_code = result.reply.status if result.reply is not None else None
-    _finish(
-        delivery,
-        status=DeliveryStatus.DELIVERED if delivered else DeliveryStatus.FAILED,
-        delivered_at=now if delivered else None,
-        confirmed=judgement.confirmed,
-        last_status_code=status_code,
-        last_error=judgement.error,
-        next_try_at=None,
-    )
-    if not delivered:
-        logger.warning(
-            "Delivery %s (consumer %s, attempt %s): %s failed (HTTP %s): %s",
-            *_log_context(delivery),
-            operation.label,
-            status_code,
-            judgement.error,
-        )
-    return OutcomeOperationResult(
-        delivery=delivery,
-        delivered=delivered,
-        unsupported=judgement.code_major == "unsupported",
-        score_text=judgement.score_text,
-        error=judgement.error,
-    )
-
-
-def outcome_read(attempt: Attempt) -> OutcomeOperationResult:
-    """Read the score the LMS holds for an attempt's sourcedid (readResult)."""
-    return _pox_operation(attempt, Operation.READ)
-
-
-def outcome_delete(attempt: Attempt) -> OutcomeOperationResult:
-    """Clear the score the LMS holds for an attempt's sourcedid (deleteResult)."""
-    return _pox_operation(attempt, Operation.DELETE)
-

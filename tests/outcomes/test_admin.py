@@ -30,7 +30,7 @@ def _failed_delivery(submitted_attempt: AttemptMaker, sourcedid: str, error: str
 def test_admin_lists_and_filters_by_status(
     admin_client: Client, consumer: Consumer, submitted_attempt: AttemptMaker
 ) -> None:
-    failed = _failed_delivery(submitted_attempt, "src-failed", "HTTP 400: bad request")
+    _failed_delivery(submitted_attempt, "src-failed", "HTTP 400: bad request")
     pending = delivery_create_for_attempt(submitted_attempt(0.5, lis_result_sourcedid="src-pending"))
     assert pending is not None
 

@@ -19,8 +19,8 @@ from outcomes.payloads import (
     pox_delete_build,
     pox_message_id_replace,
     pox_read_build,
-    pox_reply_parse,
     pox_replace_build,
+    pox_reply_parse,
     score_text,
 )
 from outcomes.signing import authorization_header

@@ -15,12 +15,12 @@ from launches.models import Consumer, OutcomeFormat
 from outcomes.models import Delivery, DeliveryStatus, DeliveryTry
 from outcomes.services import (
     DELIVERY_ID_HEADER,
-    _http_try,
-    _judge,
-    _record,
     delivery_claim,
     delivery_create_for_attempt,
+    delivery_http_try,
     delivery_send,
+    judgement_store,
+    try_judge,
 )
 from tests.outcomes.conftest import (
     POX_SUCCESS,
@@ -386,8 +386,8 @@ def test_send_older_retry_is_superseded_by_newer(
     newer = _create(submitted_attempt, 0.9, lis_result_sourcedid="src-1")
     fake_lms.script(Reply(503, b"down"))
 
-    result = _http_try(older, older.payload, "")
-    _record(older, result, _judge(older, result))
+    result = delivery_http_try(older, older.payload, "")
+    judgement_store(older, result, try_judge(older, result))
 
     older.refresh_from_db()
     assert older.status == DeliveryStatus.SUPERSEDED

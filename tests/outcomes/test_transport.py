@@ -11,7 +11,12 @@ import pytest
 from launches.models import Consumer
 from outcomes.models import DeliveryStatus
 from outcomes.services import delivery_create_for_attempt, delivery_send
-from outcomes.transport import AddressRejectedError, TransportError, address_rejection_reason, http_post
+from outcomes.transport import (
+    AddressRejectedError,
+    TransportError,
+    address_rejection_reason,
+    http_post,
+)
 from tests.outcomes.conftest import AttemptMaker, FakeLms
 
 REJECTED_URLS = [

@@ -14,7 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from outcomes.management.attempts import attempt_get
-from outcomes.services import OutcomeNotSupportedError, outcome_delete
+from outcomes.operations import OutcomeNotSupportedError, outcome_delete
 
 
 class Command(BaseCommand):

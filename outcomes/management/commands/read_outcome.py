@@ -13,7 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from outcomes.management.attempts import attempt_get
-from outcomes.services import OutcomeNotSupportedError, outcome_read
+from outcomes.operations import OutcomeNotSupportedError, outcome_read
 
 
 class Command(BaseCommand):

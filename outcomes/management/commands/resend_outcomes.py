@@ -21,7 +21,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 from tqdm import tqdm
 
 from outcomes.models import Delivery, DeliveryStatus, Operation
-from outcomes.services import DeliveryActionError, delivery_resend, delivery_send
+from outcomes.operations import DeliveryActionError, delivery_resend
+from outcomes.services import delivery_send
 
 
 def _moment(value: str, option: str, end_of_day: bool = False) -> datetime:
