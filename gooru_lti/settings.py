@@ -290,12 +290,13 @@ if _broker_scheme not in {"filesystem", "redis", "rediss", "amqp", "amqps", "pya
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {}
 if _broker_scheme == "filesystem":
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 elif _broker_scheme.startswith("redis"):
