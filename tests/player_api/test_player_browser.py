@@ -185,7 +185,7 @@ def test_player_answers_all_and_submits(live_server: LiveServer, samples: None) 
 
         page.get_by_role("button", name="Finish").click()
         expect(page.locator("#finish-summary")).to_contain_text("You answered 10 of 10 questions")
-        page.get_by_label("4 · Easy").check()
+        page.get_by_label("4 · I understand it").check()
         page.get_by_role("button", name="Submit", exact=True).click()
         dialog = page.get_by_role("dialog")
         expect(dialog).to_be_visible()
@@ -332,3 +332,69 @@ def test_player_in_iframe_without_cookies(
     assert attempt.responses.count() == 3
     assert attempt.score == pytest.approx(2 / 6)
     assert not Delivery.objects.exists()
+
+
+def test_player_collection_with_resources(live_server: LiveServer, samples: None) -> None:
+    collection = Content.objects.get(content_type="collection")
+    url = _play_url(live_server, collection)
+
+    def play(context: Any) -> None:
+        expect = sync_api.expect
+        page = context.new_page()
+        page.goto(url)
+        progress = page.locator("#progress-text")
+        next_button = page.get_by_role("button", name="Next")
+
+        expect(progress).to_have_text("Step 1 of 5")
+        expect(page.get_by_role("heading", name="What is a force?")).to_be_visible()
+        next_button.click()
+        expect(progress).to_have_text("Step 2 of 5")
+        page.get_by_label("Gravity pulls it down and the table pushes it up with an equal force.").check()
+        next_button.click()
+        link = page.get_by_role("link", name="Open the resource in a new tab")
+        expect(link).to_have_attribute("href", "https://openstax.org/details/books/physics")
+        expect(link).to_have_attribute("rel", "noopener noreferrer")
+        next_button.click()
+        page.get_by_label("False").check()
+        next_button.click()
+        expect(progress).to_have_text("Step 5 of 5")
+        page.get_by_label("Blank 1 of 1").fill("Newtons")
+        page.get_by_role("button", name="Finish").click()
+        expect(page.locator("#finish-summary")).to_contain_text("You answered 3 of 3 questions")
+        page.get_by_role("button", name="Submit", exact=True).click()
+        page.get_by_role("button", name="Yes, submit").click()
+
+        expect(page.locator("#result-score")).to_have_text("Score: 100%")
+        expect(page.locator("#result-detail")).to_have_text("3 of 3 questions correct.")
+
+    _run_browser(play)
+
+    attempt = Attempt.objects.get()
+    assert attempt.score == 1.0
+    assert attempt.questions_count == 3
+
+
+def test_player_expired_token_says_launch_again(
+    live_server: LiveServer, samples: None, settings: Settings
+) -> None:
+    fractions = Content.objects.get(pk=FRACTIONS_ID)
+    url = _play_url(live_server, fractions)
+
+    def play(context: Any) -> None:
+        expect = sync_api.expect
+        page = context.new_page()
+        page.goto(url)
+        expect(page.locator("#progress-text")).to_have_text("Question 1 of 10")
+        # Every token is now older than the maximum age.
+        settings.PLAYER_TOKEN_MAX_AGE = -1
+
+        page.get_by_label("6/8").check()
+
+        expect(page.locator("#player-message")).to_contain_text(
+            "Open the activity again from your LMS"
+        )
+        expect(page.get_by_role("button", name="Next")).to_be_disabled()
+
+    _run_browser(play)
+
+    assert not Attempt.objects.get().responses.exists()

@@ -399,6 +399,7 @@
         ? "You answered " + answered + " of " + questions.length + " questions. Unanswered questions count as wrong."
         : "You reached the end of this collection.";
       byId("progress-text").textContent = "Review";
+      byId("back-button").hidden = !state.steps.length;
       var reaction = String(state.attempt.reaction || 0);
       document.querySelectorAll("input[name=reaction]").forEach(function (radio) {
         radio.checked = radio.value === reaction;
