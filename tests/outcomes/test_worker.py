@@ -13,7 +13,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -30,7 +29,7 @@ from launches.models import Consumer
 from outcomes.models import Delivery, DeliveryStatus
 from player_api.models import Attempt
 from player_api.services import attempt_submit, response_save
-from tests.e2e.conftest import database_url_for_subprocess
+from tests.e2e.conftest import Process, celery_command, process_start
 from tests.factories import AttemptFactory, ContentFactory, LaunchFactory, QuestionFactory
 from tests.outcomes.conftest import FakeLms, Reply
 
@@ -64,35 +63,10 @@ def _wait_until(condition: Callable[[], bool], description: str, *logs: Path) ->
     pytest.fail(f"Gave up waiting for {description}.\n{tails}")
 
 
-@dataclass
-class CeleryProcess:
-    """A worker or beat subprocess started by a test, with its log file."""
-
-    name: str
-    popen: subprocess.Popen[bytes]
-    log: Path
-
-    def wait_for_log(self, marker: str) -> None:
-        def logged() -> bool:
-            if self.popen.poll() is not None:
-                pytest.fail(f"{self.name} exited with {self.popen.returncode}:\n{self.log.read_text()}")
-            return marker in self.log.read_text(errors="replace")
-
-        _wait_until(logged, f"{self.name} to log {marker!r}", self.log)
-
-    def kill(self) -> None:
-        """Kill with SIGKILL, as an out-of-memory killer or a lost machine would."""
-        os.kill(self.popen.pid, signal.SIGKILL)
-        self.popen.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.popen.poll() is None:
-            self.popen.terminate()
-            try:
-                self.popen.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(timeout=10)
+def _kill(process: Process) -> None:
+    """Kill with SIGKILL, as an out-of-memory killer or a lost machine would."""
+    os.kill(process.popen.pid, signal.SIGKILL)
+    process.popen.wait(timeout=30)
 
 
 @dataclass
@@ -102,34 +76,22 @@ class CeleryHarness:
     broker_url: str
     queue: str
     directory: Path
-    processes: list[CeleryProcess]
+    processes: list[Process]
 
-    def _start(self, name: str, arguments: list[str]) -> CeleryProcess:
-        environment = dict(os.environ)
-        environment.update(
+    def _start(self, name: str, arguments: list[str]) -> Process:
+        process = process_start(
+            f"{name}-{len(self.processes)}",
+            celery_command(*arguments),
+            self.directory,
             DJANGO_SETTINGS_MODULE="tests.outcomes.worker_settings",
-            DATABASE_URL=database_url_for_subprocess(),
             CELERY_BROKER_URL=self.broker_url,
             OUTCOMES_TEST_QUEUE=self.queue,
-            OUTCOMES_ALLOW_PRIVATE_NETWORKS="1",
-            LOG_LEVEL="INFO",
-            PYTHONUNBUFFERED="1",
             **FAST_SWEEP_ENVIRONMENT,
         )
-        log = self.directory / f"{name}-{len(self.processes)}.log"
-        with log.open("wb") as output:
-            popen = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "gooru_lti", *arguments],
-                cwd=django_settings.BASE_DIR,
-                env=environment,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
-        process = CeleryProcess(name, popen, log)
         self.processes.append(process)
         return process
 
-    def worker(self) -> CeleryProcess:
+    def worker(self) -> Process:
         worker = self._start(
             "worker",
             [
@@ -140,7 +102,7 @@ class CeleryHarness:
         worker.wait_for_log("ready.")
         return worker
 
-    def beat(self) -> CeleryProcess:
+    def beat(self) -> Process:
         beat = self._start(
             "beat",
             [
@@ -153,7 +115,7 @@ class CeleryHarness:
         return beat
 
     def logs(self) -> list[Path]:
-        return [process.log for process in self.processes]
+        return [process.log_path for process in self.processes]
 
 
 def _celery_app_use(broker_url: str | None, queue: str) -> tuple[str | None, str]:
@@ -264,7 +226,7 @@ def test_worker_killed_during_slow_reply_then_delivered(
 
     attempt_submit(attempt)
     _wait_until(lambda: len(fake_lms.requests) == 1, "the first request", *harness.logs())
-    worker.kill()
+    _kill(worker)
     fake_lms.release.set()
 
     assert _delivery_of(attempt).status == DeliveryStatus.SENDING
