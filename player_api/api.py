@@ -27,7 +27,6 @@ from player_api.serializers import (
 )
 from player_api.services import attempt_submit, reaction_set, response_save
 
-
 _ERROR_SCHEMA = {
     "type": "object",
     "properties": {

@@ -126,11 +126,11 @@ def _question_errors(item: dict[str, Any]) -> Iterator[tuple[str, str]]:
     if kind == QuestionType.FILL_IN_THE_BLANK:
         blanks = blank_count(item["prompt"])
         if blanks != len(answer):
-            yield (
-                "answer",
+            message = (
                 f"the prompt marks {blanks} blank(s) with ___ but the answer lists "
-                f"{len(answer)}: give one list of accepted answers per blank",
+                f"{len(answer)}: give one list of accepted answers per blank"
             )
+            yield "answer", message
 
 
 def question_item_errors(item: dict[str, Any]) -> list[ContentError]:

@@ -12,7 +12,12 @@ from django.utils import timezone
 
 from launches.models import Launch
 from outcomes.services import delivery_create_for_attempt
-from player_api.errors import AttemptSubmitted, ContentNotFound, InvalidAnswer, QuestionNotFound
+from player_api.errors import (
+    AttemptSubmitted,
+    ContentNotFound,
+    InvalidAnswer,
+    QuestionNotFound,
+)
 from player_api.models import Attempt, AttemptStatus, Content, Question, Response
 from player_api.scoring import answer_is_correct, answer_validate
 

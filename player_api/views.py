@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import get_script_prefix
@@ -42,6 +41,7 @@ def play(request: HttpRequest, token: str) -> HttpResponse:
     try:
         launch = read_launch_token(token)
     except InvalidLaunchToken as error:
+        logger.info("Player page rejected a launch token: %s", error)
         if error.expired:
             return _error_page(
                 request,
@@ -81,7 +81,6 @@ def play(request: HttpRequest, token: str) -> HttpResponse:
         "apiBaseUrl": f"{get_script_prefix()}{API_BASE_PATH}",
         "graded": launch.is_graded,
         "returnUrl": _safe_return_url(launch.launch_presentation_return_url),
-        "tokenMaxAgeSeconds": settings.PLAYER_TOKEN_MAX_AGE,
     }
     return render(
         request,

@@ -8,7 +8,12 @@ from rest_framework.test import APIClient
 from launches.models import ContentType, LtiUser
 from player_api.models import Attempt, Content, Question, QuestionType
 from player_api.tokens import make_player_token
-from tests.factories import AttemptFactory, ContentFactory, LaunchFactory, QuestionFactory
+from tests.factories import (
+    AttemptFactory,
+    ContentFactory,
+    LaunchFactory,
+    QuestionFactory,
+)
 
 
 @pytest.fixture

@@ -12,9 +12,21 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from player_api.models import Attempt, AttemptStatus, Content, Question, QuestionType, Resource
+from player_api.models import (
+    Attempt,
+    AttemptStatus,
+    Content,
+    Question,
+    QuestionType,
+    Resource,
+)
 from player_api.models import Response as ResponseModel
-from tests.factories import AttemptFactory, ContentFactory, LaunchFactory, QuestionFactory
+from tests.factories import (
+    AttemptFactory,
+    ContentFactory,
+    LaunchFactory,
+    QuestionFactory,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -243,7 +243,7 @@ class _LmsPage(BaseHTTPRequestHandler):
 
     player_url = ""
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         body = (
             "<!DOCTYPE html><title>Course</title><h1>Course page</h1>"
             f'<iframe id="tool" src="{self.player_url}" width="360" height="600"></iframe>'

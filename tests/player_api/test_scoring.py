@@ -8,7 +8,12 @@ import pytest
 
 from player_api.errors import InvalidAnswer
 from player_api.models import Question, QuestionType
-from player_api.scoring import answer_is_correct, answer_validate, blank_count, normalize_text
+from player_api.scoring import (
+    answer_is_correct,
+    answer_validate,
+    blank_count,
+    normalize_text,
+)
 
 CHOICES = [
     {"id": "a", "text": "Mercury"},
