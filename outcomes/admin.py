@@ -57,15 +57,14 @@ class DeliveryTryInline(admin.TabularInline):
     model = DeliveryTry
     extra = 0
     can_delete = False
-    fields = [
+    fields = readonly_fields = (
         "started_at",
         "duration_ms",
         "status_code",
         "error",
         "response_excerpt",
         "message_id",
-    ]
-    readonly_fields = fields
+    )
 
     def has_add_permission(self, request: HttpRequest, obj: Delivery | None = None) -> bool:
         return False
@@ -102,7 +101,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     list_select_related = ["consumer", "attempt"]
     inlines = [DeliveryTryInline]
     actions = ["send_again_now", "cancel"]
-    fields = [
+    fields = readonly_fields = (
         "uuid",
         "status",
         "consumer",
@@ -122,8 +121,7 @@ class DeliveryAdmin(admin.ModelAdmin):
         "confirmed",
         "created",
         "updated",
-    ]
-    readonly_fields = fields
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -142,7 +142,7 @@ def _pox_result_record(request: etree._Element, sourcedid: str) -> etree._Elemen
 
 def pox_replace_build(
     sourcedid: str,
-    score: float | Decimal | int,
+    score: float | Decimal | int | None,
     message_id: str,
     result_data: ResultData | None = None,
 ) -> str:

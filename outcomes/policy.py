@@ -93,9 +93,13 @@ def reply_judge(outcome_format: str, reply: HttpReply, now: datetime) -> ReplyJu
             Verdict.DELIVERED, confirmed=True, score_text=pox.score_text, code_major="success"
         )
     description = pox.description or "no imsx_description"
-    return ReplyJudgement(
-        Verdict.FAILED, f"imsx_codeMajor {pox.code_major}: {description}", code_major=pox.code_major
-    )
+    error = f"imsx_codeMajor {pox.code_major}: {description}"
+    if pox.code_major == "processing":
+        # IMS POX: the LMS took the request and has not finished applying it.
+        return ReplyJudgement(Verdict.DELIVERED, confirmed=False, code_major="processing")
+    if pox.code_major in {"failure", "unsupported"}:
+        return ReplyJudgement(Verdict.FAILED, error, code_major=pox.code_major)
+    return ReplyJudgement(Verdict.RETRY, f"Unknown {error}", code_major=pox.code_major)
 
 
 def retry_delay(tries: int) -> float | None:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from oauthlib.common import Request as OAuthRequest
 from oauthlib.oauth1.rfc5849 import signature
 
+from gooru_lti.celery import app as celery_app
 from launches.models import Consumer, LtiUser
 from player_api.models import Attempt, AttemptStatus
 from tests.factories import AttemptFactory, ContentFactory, LaunchFactory
@@ -147,7 +148,7 @@ def fake_lms() -> Iterator[FakeLms]:
         default=Reply(200, b'{"ok": true}', {"Content-Type": "application/json"}),
         release=threading.Event(),
     )
-    handler.lms = lms
+    handler.lms = lms  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield lms
@@ -208,3 +209,20 @@ def pox_reply(code_major: str, description: str = "", body: str = "") -> bytes:
         f"</imsx_POXResponseHeaderInfo></imsx_POXHeader><imsx_POXBody>{body}</imsx_POXBody>"
         "</imsx_POXEnvelopeResponse>"
     ).encode("utf-8")
+
+
+def celery_publish_to(broker_url: str | None, queue: str) -> tuple[str | None, str]:
+    """Point this process's task publishing at a broker and queue; return the previous ones.
+
+    Celery reads broker_url from the CELERY_BROKER_URL environment variable
+    before its configuration, so the write URL, which it checks first, is set.
+    A broker_url of None publishes to the configured broker again.
+    """
+    previous = (celery_app.conf.get("broker_write_url"), celery_app.conf.task_default_queue)
+    celery_app.conf.broker_write_url = broker_url  # type: ignore[misc, assignment]
+    celery_app.conf.task_default_queue = queue
+    # The app keeps the producer pool it made on first use, bound to the old URL.
+    # Dropping the references is enough, because kombu keeps one pool per URL.
+    celery_app._pool = None  # type: ignore[attr-defined]
+    celery_app.amqp._producer_pool = None  # type: ignore[attr-defined]
+    return previous

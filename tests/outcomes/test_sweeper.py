@@ -20,7 +20,7 @@ from outcomes.services import (
     delivery_create_for_attempt,
     delivery_enqueue,
 )
-from tests.outcomes.conftest import AttemptMaker, FakeLms
+from tests.outcomes.conftest import AttemptMaker, FakeLms, celery_publish_to
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ def test_sweep_selects_due_and_stuck_rows(
     now = timezone.now()
     long_ago = now - timedelta(seconds=301)
     recently = now - timedelta(seconds=10)
-    cases = {
+    cases: dict[str, dict[str, Any]] = {
         "due-not-queued": dict(next_try_at=now, enqueued_at=None),
         "due-queued-recently": dict(next_try_at=now, enqueued_at=recently),
         "due-queued-long-ago": dict(next_try_at=now, enqueued_at=long_ago),
@@ -97,14 +97,9 @@ def broker_down() -> Iterator[str]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     url = f"redis://127.0.0.1:{port}/0"
-    previous = celery_app.conf.get("broker_write_url")
-    celery_app.conf.broker_write_url = url
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    previous = celery_publish_to(url, celery_app.conf.task_default_queue)
     yield url
-    celery_app.conf.broker_write_url = previous
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    celery_publish_to(*previous)
 
 
 def test_enqueue_with_broker_down_leaves_row_for_sweeper(

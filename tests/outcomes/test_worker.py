@@ -31,7 +31,7 @@ from player_api.models import Attempt
 from player_api.services import attempt_submit, response_save
 from tests.e2e.conftest import Process, celery_command, process_start
 from tests.factories import AttemptFactory, ContentFactory, LaunchFactory, QuestionFactory
-from tests.outcomes.conftest import FakeLms, Reply
+from tests.outcomes.conftest import FakeLms, Reply, celery_publish_to
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -118,22 +118,6 @@ class CeleryHarness:
         return [process.log_path for process in self.processes]
 
 
-def _celery_app_use(broker_url: str | None, queue: str) -> tuple[str | None, str]:
-    """Point this process's task publishing at a broker and queue; return the previous ones.
-
-    Celery reads broker_url from the CELERY_BROKER_URL environment variable
-    before its configuration, so the write URL, which it checks first, is set.
-    """
-    previous = (celery_app.conf.get("broker_write_url"), celery_app.conf.task_default_queue)
-    celery_app.conf.broker_write_url = broker_url
-    celery_app.conf.task_default_queue = queue
-    # The app keeps the producer pool it made on first use, bound to the old URL.
-    # Dropping the references is enough: kombu keeps one pool per URL.
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    return previous
-
-
 @pytest.fixture
 def celery_harness_factory(tmp_path: Path) -> Iterator[Callable[[str], CeleryHarness]]:
     harnesses: list[CeleryHarness] = []
@@ -141,7 +125,7 @@ def celery_harness_factory(tmp_path: Path) -> Iterator[Callable[[str], CeleryHar
 
     def make(broker_url: str) -> CeleryHarness:
         queue = f"outcomes-test-{uuid.uuid4().hex[:12]}"
-        previous.append(_celery_app_use(broker_url, queue))
+        previous.append(celery_publish_to(broker_url, queue))
         harness = CeleryHarness(broker_url, queue, tmp_path, [])
         harnesses.append(harness)
         return harness
@@ -151,7 +135,7 @@ def celery_harness_factory(tmp_path: Path) -> Iterator[Callable[[str], CeleryHar
         for process in harness.processes:
             process.stop()
     if previous:
-        _celery_app_use(*previous[0])
+        celery_publish_to(*previous[0])
 
 
 @pytest.fixture
@@ -306,7 +290,8 @@ def test_worker_delivers_after_redis_outage_at_submit(
     harness.beat()
     attempt = _graded_attempt(worker_consumer, "src-worker-3")
 
-    assert celery_app.pool.connection.as_uri().endswith(f":{own_redis.port}/0")
+    with celery_app.connection_for_write() as publishing:
+        assert publishing.as_uri().endswith(f":{own_redis.port}/0")
     own_redis.stop()
     with caplog.at_level(logging.WARNING, logger="outcomes"):
         attempt_submit(attempt)
