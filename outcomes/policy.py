@@ -1,4 +1,4 @@
-"""What an LMS reply means, and when to try again.
+"""The meaning of an LMS reply, and the schedule of the next try.
 
 Timeouts, connection errors, 408, 429, 5xx and redirects are retryable. A
 redirect is never followed, because a POST redirected to a login page is not
