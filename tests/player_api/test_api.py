@@ -413,5 +413,11 @@ def test_api_schema_lists_player_endpoints(client: Client) -> None:
     assert "playerToken" in response.json()["components"]["securitySchemes"]
 
 
-def test_api_docs_page_renders(client: Client) -> None:
-    assert client.get("/api/docs/").status_code == 200
+@pytest.mark.parametrize("page", ["/api/docs/", "/api/redoc/"])
+def test_api_docs_served_locally(client: Client, page: str) -> None:
+    response = client.get(page)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/static/drf_spectacular_sidecar/" in html
+    assert "cdn." not in html
