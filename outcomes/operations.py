@@ -123,7 +123,8 @@ def _pox_operation(attempt: Attempt, operation: Operation) -> OutcomeOperationRe
         )
     if not attempt.lis_result_sourcedid:
         raise OutcomeNotSupportedError(
-            f"Attempt {attempt.pk} has no lis_result_sourcedid (a preview): nothing to {operation}."
+            f"Attempt {attempt.pk} has no lis_result_sourcedid (a preview, or not submitted "
+            f"yet): nothing to {operation}."
         )
 
     builder = pox_read_build if operation == Operation.READ else pox_delete_build

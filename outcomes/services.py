@@ -284,6 +284,7 @@ def delivery_claim(delivery_id: int) -> Delivery | None:
 
 
 def delivery_newer(delivery: Delivery) -> Delivery | None:
+    """Return the newest later replace delivery for the same sourcedid, ignoring cancelled ones."""
     return (
         Delivery.objects.filter(
             consumer_id=delivery.consumer_id,

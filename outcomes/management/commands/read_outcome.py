@@ -34,6 +34,11 @@ class Command(BaseCommand):
             raise CommandError(
                 f"readResult for attempt {attempt.pk} failed (delivery {delivery.pk}): {result.error}"
             )
+        if delivery.confirmed is False:
+            raise CommandError(
+                f"readResult for attempt {attempt.pk} got no result from the LMS "
+                f"(delivery {delivery.pk}): an empty reply or imsx_codeMajor processing."
+            )
         if result.score_text:
             self.stdout.write(
                 f"Score for attempt {attempt.pk} (sourcedid {delivery.sourcedid}): {result.score_text}"

@@ -242,3 +242,26 @@ def test_read_outcome_reports_lms_failure(
 def test_read_outcome_rejects_unknown_attempt(value: str, message: str, db: None) -> None:
     with pytest.raises(CommandError, match=message):
         _run("read_outcome", "--attempt", value)
+
+
+def test_read_outcome_reports_empty_reply(
+    lms_consumer: Consumer, fake_lms: FakeLms, submitted_attempt: AttemptMaker
+) -> None:
+    _use_pox(lms_consumer)
+    attempt = submitted_attempt(0.5)
+    fake_lms.script(Reply(204))
+
+    with pytest.raises(CommandError, match="got no result from the LMS"):
+        _run("read_outcome", "--attempt", str(attempt.pk))
+
+
+def test_read_outcome_without_score_says_none(
+    lms_consumer: Consumer, fake_lms: FakeLms, submitted_attempt: AttemptMaker
+) -> None:
+    _use_pox(lms_consumer)
+    attempt = submitted_attempt(0.5, lis_result_sourcedid="src-empty")
+    fake_lms.script(Reply(200, pox_reply("success", "No result", "<readResultResponse/>")))
+
+    output = _run("read_outcome", "--attempt", str(attempt.pk))
+
+    assert output == f"No score for attempt {attempt.pk} (sourcedid src-empty): the LMS holds none.\n"
