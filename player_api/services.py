@@ -56,7 +56,9 @@ def attempt_start_or_resume(launch: Launch) -> Attempt:
             return attempt
 
         submitted = (
-            Attempt.objects.filter(launch=launch, content=content)
+            Attempt.objects.filter(
+                launch=launch, content=content, status=AttemptStatus.SUBMITTED
+            )
             .order_by("-submitted_at")
             .first()
         )

@@ -14,7 +14,7 @@ import time_machine
 from django.db import connection
 from rest_framework.test import APIClient
 
-from launches.models import Consumer, ContentType, LtiUser
+from launches.models import Consumer, ContentType, Launch, LtiUser
 from outcomes.models import Delivery, DeliveryStatus
 from player_api import services
 from player_api.errors import ContentNotFound
@@ -350,3 +350,26 @@ def test_submit_concurrent_creates_one_delivery(
     assert errors == []
     assert results == [0.0] * 4
     assert Delivery.objects.filter(attempt=attempt).count() == 1
+
+
+def test_start_race_resumes_winner(
+    quiz: Content, learner: LtiUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    launch = LaunchFactory(user=learner, content_id=quiz.pk)
+    winner = attempt_start_or_resume(launch)
+    lookups: list[Attempt | None] = []
+    real_lookup = services._attempt_open_for
+
+    def lookup_missing_the_winner_once(launch: Launch) -> Attempt | None:
+        # The first lookup runs before the other request's insert commits.
+        found = None if not lookups else real_lookup(launch)
+        lookups.append(found)
+        return found
+
+    monkeypatch.setattr(services, "_attempt_open_for", lookup_missing_the_winner_once)
+
+    resumed = attempt_start_or_resume(launch)
+
+    assert resumed.pk == winner.pk
+    assert lookups == [None, winner]
+    assert Attempt.objects.count() == 1
