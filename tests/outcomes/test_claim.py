@@ -1,0 +1,52 @@
+"""Claiming a delivery: concurrent workers, and only one of them wins."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from django.db import connections
+
+from outcomes.models import Delivery, DeliveryStatus
+from outcomes.services import delivery_claim, delivery_create_for_attempt
+from tests.outcomes.conftest import AttemptMaker
+
+WORKERS = 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_claim_concurrent_workers_one_wins(
+    submitted_attempt: AttemptMaker, django_capture_on_commit_callbacks: Any
+) -> None:
+    # Kept off the broker: the threads below stand in for the workers.
+    with django_capture_on_commit_callbacks(execute=False):
+        delivery = delivery_create_for_attempt(submitted_attempt(0.5))
+    assert delivery is not None
+    barrier = threading.Barrier(WORKERS)
+    claims: list[Delivery | None] = []
+    errors: list[BaseException] = []
+
+    def claim() -> None:
+        try:
+            barrier.wait(timeout=30)
+            claims.append(delivery_claim(delivery.pk))
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=claim) for _ in range(WORKERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    assert len(claims) == WORKERS
+    winners = [claimed for claimed in claims if claimed is not None]
+    assert len(winners) == 1
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENDING
+    assert delivery.tries == 1
+    assert delivery.claim_id == winners[0].claim_id
