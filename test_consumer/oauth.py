@@ -59,7 +59,7 @@ def verify_outcome_request(request: HttpRequest) -> OAuthCheck:
     """
     check = OAuthCheck()
     header = request.headers.get("Authorization", "")
-    if not header[:6].lower() == "oauth ":
+    if header[:6].lower() != "oauth ":
         return check.reject(Verdict.UNSIGNED, "The request has no OAuth Authorization header.")
     try:
         # collect_parameters percent-decodes the oauth_* values of the header.

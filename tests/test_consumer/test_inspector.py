@@ -8,10 +8,12 @@ import uuid
 from xml.etree import ElementTree as ET
 
 import pytest
+import requests
 from django.contrib.auth.models import User
 from django.test import Client
 from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
+from requests_oauthlib import OAuth1
 
 from launches.models import Consumer
 from test_consumer.models import (
@@ -22,7 +24,7 @@ from test_consumer.models import (
     RequestFormat,
     Verdict,
 )
-from tests.test_consumer.signed_requests import POX_NAMESPACE, pox_body, post_signed
+from tests.test_consumer.signed_requests import POX_NAMESPACE, post_signed, pox_body
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,7 +54,9 @@ def gooru_json(sourcedid: str = "src-789", score: float = 0.75) -> str:
     )
 
 
-def send_json(url: str, consumer: Consumer, body: str, secret: str | None = None) -> object:
+def send_json(
+    url: str, consumer: Consumer, body: str, secret: str | None = None
+) -> requests.Response:
     return post_signed(
         url,
         body,
@@ -101,9 +105,6 @@ def test_inspector_rejects_wrong_secret(inspector_url: str, consumer: Consumer) 
 
 
 def test_inspector_rejects_changed_body(inspector_url: str, consumer: Consumer) -> None:
-    import requests
-    from requests_oauthlib import OAuth1
-
     signed = requests.Request(
         "POST",
         inspector_url,
@@ -124,6 +125,23 @@ def test_inspector_rejects_changed_body(inspector_url: str, consumer: Consumer) 
     assert not GradebookEntry.objects.exists()
 
 
+def test_inspector_rejects_missing_body_hash(inspector_url: str, consumer: Consumer) -> None:
+    # Without force_include_body, requests-oauthlib signs no oauth_body_hash.
+    response = requests.post(
+        inspector_url,
+        data=gooru_json(),
+        headers={"Content-Type": "application/json"},
+        auth=OAuth1(consumer.key, client_secret=consumer.secret),
+        timeout=10,
+    )
+
+    assert response.status_code == 401
+    record = InspectedRequest.objects.get()
+    assert record.verdict == Verdict.BAD_BODY_HASH
+    assert record.detail == "oauth_body_hash is missing."
+    assert record.signature_valid
+
+
 def test_inspector_rejects_unknown_key(inspector_url: str) -> None:
     response = post_signed(
         inspector_url, gooru_json(), content_type="application/json", key="nobody", secret="x"
@@ -136,8 +154,6 @@ def test_inspector_rejects_unknown_key(inspector_url: str) -> None:
 
 
 def test_inspector_rejects_unsigned_request(inspector_url: str) -> None:
-    import requests
-
     response = requests.post(
         inspector_url, data=gooru_json(), headers={"Content-Type": "application/json"}, timeout=10
     )
