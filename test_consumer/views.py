@@ -103,6 +103,8 @@ def inspector_page(request: HttpRequest) -> HttpResponse:
     plan = FailurePlan.current()
     context = {
         "requests": InspectedRequest.objects.select_related("consumer")[:INSPECTOR_PAGE_SIZE],
+        "request_count": InspectedRequest.objects.count(),
+        "page_size": INSPECTOR_PAGE_SIZE,
         "gradebook": GradebookEntry.objects.select_related("consumer")[:INSPECTOR_PAGE_SIZE],
         "plan": plan,
         "plan_form": FailurePlanForm(initial={"mode": plan.mode}),

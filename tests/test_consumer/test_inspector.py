@@ -351,3 +351,15 @@ def test_failure_plan_form_schedules(admin_client: Client, enabled: Settings) ->
     plan = FailurePlan.current()
     assert plan.remaining == 4
     assert plan.mode == FailureMode.REJECT
+
+
+def test_inspector_page_links_admin_past_limit(admin_client: Client, enabled: Settings) -> None:
+    InspectedRequest.objects.bulk_create(
+        InspectedRequest(verdict=Verdict.UNSIGNED, status_code=401) for _ in range(101)
+    )
+
+    page = admin_client.get("/lti/test-consumer/inspector/").content.decode()
+
+    assert "The newest 100 of 101 are shown" in page
+    assert "/admin/test_consumer/inspectedrequest/" in page
+    assert page.count('<tr class="request">') == 100
