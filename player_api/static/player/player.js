@@ -285,8 +285,10 @@
         down.disabled = index === order.length - 1;
         up.addEventListener("click", function () { move(index, -1, "move-up"); });
         down.addEventListener("click", function () { move(index, 1, "move-down"); });
-        item.appendChild(up);
-        item.appendChild(down);
+        var buttons = element("span", { class: "ordering-buttons" });
+        buttons.appendChild(up);
+        buttons.appendChild(down);
+        item.appendChild(buttons);
         list.appendChild(item);
       });
     }
