@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 import time_machine
 from django.conf import settings
+from django.core.management import call_command
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -421,3 +423,11 @@ def test_api_docs_served_locally(client: Client, page: str) -> None:
     html = response.content.decode()
     assert "/static/drf_spectacular_sidecar/" in html
     assert "cdn." not in html
+
+
+def test_api_schema_validates_without_warnings(tmp_path: Path) -> None:
+    schema_file = tmp_path / "schema.yaml"
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(schema_file))
+
+    assert "/api/v1/attempts/{attempt_id}/submit/" in schema_file.read_text()

@@ -8,6 +8,7 @@ from io import StringIO
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
@@ -349,3 +350,9 @@ def test_import_again_restores_retired_question(tmp_path: Path) -> None:
     _import(_write(tmp_path, _quiz()))
 
     assert not Question.objects.filter(retired=True).exists()
+
+
+def test_content_schema_is_valid_json_schema() -> None:
+    schema = json.loads((Path(settings.BASE_DIR) / "docs" / "content.schema.json").read_text())
+
+    jsonschema.Draft202012Validator.check_schema(schema)
