@@ -52,7 +52,7 @@ class Delivery(models.Model):
     last_error = models.TextField(blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     confirmed = models.BooleanField(
-        null=True, blank=True, help_text="False when the LMS replied 2xx with an empty body or POX processing."
+        null=True, blank=True, help_text="False when the LMS replied 2xx with an empty body."
     )
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     updated = models.DateTimeField(auto_now=True)

@@ -94,12 +94,11 @@ def reply_judge(outcome_format: str, reply: HttpReply, now: datetime) -> ReplyJu
         )
     description = pox.description or "no imsx_description"
     error = f"imsx_codeMajor {pox.code_major}: {description}"
-    if pox.code_major == "processing":
-        # IMS POX: the LMS took the request and has not finished applying it.
-        return ReplyJudgement(Verdict.DELIVERED, confirmed=False, code_major="processing")
     if pox.code_major in {"failure", "unsupported"}:
         return ReplyJudgement(Verdict.FAILED, error, code_major=pox.code_major)
-    return ReplyJudgement(Verdict.RETRY, f"Unknown {error}", code_major=pox.code_major)
+    # Only success is a delivery. Processing, or a code outside the IMS list,
+    # is asked again; replaceResult is idempotent, so a repeat is harmless.
+    return ReplyJudgement(Verdict.RETRY, error, code_major=pox.code_major)
 
 
 def retry_delay(tries: int) -> float | None:

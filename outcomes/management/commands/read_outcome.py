@@ -37,7 +37,7 @@ class Command(BaseCommand):
         if delivery.confirmed is False:
             raise CommandError(
                 f"readResult for attempt {attempt.pk} got no result from the LMS "
-                f"(delivery {delivery.pk}): an empty reply or imsx_codeMajor processing."
+                f"(delivery {delivery.pk}): the reply was empty."
             )
         if result.score_text:
             self.stdout.write(
