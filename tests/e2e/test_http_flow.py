@@ -14,6 +14,8 @@ from launches.models import LtiUser, OutcomeFormat
 from outcomes.models import Delivery, DeliveryStatus
 from player_api.models import Attempt, Content
 from test_consumer.models import (
+    FailureMode,
+    FailurePlan,
     GradebookEntry,
     InspectedRequest,
     RequestFormat,
@@ -26,15 +28,17 @@ from tests.factories import ConsumerFactory
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def delivered_wait(attempt: Attempt, worker: Process) -> Delivery:
-    """Wait until the attempt's newest delivery is delivered, so later steps see its final row."""
+def delivery_status_wait(
+    attempt: Attempt, worker: Process, status: str = DeliveryStatus.DELIVERED
+) -> Delivery:
+    """Wait until the attempt's newest delivery has status, so later steps see its final row."""
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline:
         delivery = Delivery.objects.filter(attempt=attempt).order_by("-id").first()
-        if delivery is not None and delivery.status == DeliveryStatus.DELIVERED:
+        if delivery is not None and delivery.status == status:
             return delivery
         time.sleep(0.3)
-    pytest.fail(f"The delivery of attempt {attempt.pk} was not delivered.\n{worker.log_tail()}")
+    pytest.fail(f"The delivery of attempt {attempt.pk} is not {status}.\n{worker.log_tail()}")
 
 
 def test_flow_delivers_gooru_json(
@@ -74,7 +78,7 @@ def test_flow_delivers_gooru_json(
     assert body["time_spend_ms"] == sum(1000 + index for index in range(10))
     assert body["student"] is True
     attempt = Attempt.objects.get(pk=config["attemptId"])
-    delivery = delivered_wait(attempt, flow_worker)
+    delivery = delivery_status_wait(attempt, flow_worker)
     assert received.delivery_id == str(delivery.uuid)
     assert GradebookEntry.objects.get(consumer=consumer, sourcedid="e2e-src-json").score == (
         pytest.approx(EXPECTED_SCORE)
@@ -99,7 +103,7 @@ def test_flow_delivers_pox_then_reads_and_deletes(
     attempt_play(flow_server, config, sample_assessment)
     [replaced] = inspected_wait(lambda item: item.operation == "replaceResult", flow_worker)
     attempt = Attempt.objects.get(pk=config["attemptId"])
-    delivered_wait(attempt, flow_worker)
+    delivery_status_wait(attempt, flow_worker)
 
     read_output = StringIO()
     call_command("read_outcome", "--attempt", str(attempt.pk), stdout=read_output)
@@ -121,3 +125,38 @@ def test_flow_delivers_pox_then_reads_and_deletes(
     assert deleted.verdict == Verdict.ACCEPTED
     assert deleted.sourcedid == sourcedid
     assert not GradebookEntry.objects.filter(consumer=consumer).exists()
+
+
+def test_flow_rejected_then_resent(
+    flow_server: str, flow_worker: Process, sample_assessment: Content
+) -> None:
+    consumer = ConsumerFactory(
+        key="e2e-resend",
+        outcome_format=OutcomeFormat.LTI_POX,
+        outcomes_url=f"{flow_server}/lti/test-consumer/outcomes/",
+    )
+    FailurePlan.schedule(1, FailureMode.REJECT)
+
+    launch = lti_launch(
+        flow_server, consumer, sample_assessment,
+        user_id="e2e-student-3", resource_link_id="e2e-link-resend", sourcedid="e2e-src-resend",
+    )
+    config = player_config(flow_server, launch)
+    attempt_play(flow_server, config, sample_assessment)
+    attempt = Attempt.objects.get(pk=config["attemptId"])
+    failed = delivery_status_wait(attempt, flow_worker, DeliveryStatus.FAILED)
+    failed_tries, failed_error = failed.tries, failed.last_error
+    output = StringIO()
+    call_command("resend_outcomes", "--delivery", str(failed.pk), "--wait", stdout=output)
+    received = list(InspectedRequest.objects.order_by("id"))
+    failed.refresh_from_db()
+
+    assert failed_tries == 1
+    assert "planned failure" in failed_error
+    assert [item.verdict for item in received] == [Verdict.FAILED_ON_PURPOSE, Verdict.ACCEPTED]
+    assert all(item.signature_valid for item in received)
+    assert received[1].score == pytest.approx(EXPECTED_SCORE)
+    assert failed.status == DeliveryStatus.DELIVERED
+    assert GradebookEntry.objects.get(consumer=consumer, sourcedid="e2e-src-resend").score == (
+        pytest.approx(EXPECTED_SCORE)
+    )
