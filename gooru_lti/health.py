@@ -12,7 +12,7 @@ from gooru_lti.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
 
-BROKER_TIMEOUT_SECONDS = 3.0
+BROKER_TIMEOUT_SECONDS = 3
 
 
 def _check_database() -> str:

@@ -63,7 +63,7 @@ class ConsumerAdmin(admin.ModelAdmin):
     readonly_fields = ["created", "updated", "outcome_deliveries", "last_delivery_error"]
     actions = ["rotate_secret"]
 
-    def get_fields(self, request: HttpRequest, obj: Consumer | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Consumer | None = None) -> tuple[str, ...]:
         fields = [
             "name",
             "key",
@@ -83,7 +83,7 @@ class ConsumerAdmin(admin.ModelAdmin):
             fields += ["outcome_deliveries", "last_delivery_error"]
         if not self.has_change_permission(request, obj) and obj is not None:
             fields.remove("secret")
-        return fields
+        return tuple(fields)
 
     # The outcomes app owns deliveries; it is imported here, not at the top,
     # so that launches works without it.

@@ -93,12 +93,12 @@ def reply_judge(outcome_format: str, reply: HttpReply, now: datetime) -> ReplyJu
             Verdict.DELIVERED, confirmed=True, score_text=pox.score_text, code_major="success"
         )
     description = pox.description or "no imsx_description"
-    error = f"imsx_codeMajor {pox.code_major}: {description}"
+    message = f"imsx_codeMajor {pox.code_major}: {description}"
     if pox.code_major in {"failure", "unsupported"}:
-        return ReplyJudgement(Verdict.FAILED, error, code_major=pox.code_major)
+        return ReplyJudgement(Verdict.FAILED, message, code_major=pox.code_major)
     # Only success is a delivery. Processing, or a code outside the IMS list,
     # is asked again; replaceResult is idempotent, so a repeat is harmless.
-    return ReplyJudgement(Verdict.RETRY, error, code_major=pox.code_major)
+    return ReplyJudgement(Verdict.RETRY, message, code_major=pox.code_major)
 
 
 def retry_delay(tries: int) -> float | None:

@@ -68,7 +68,7 @@ class Command(BaseCommand):
 
 
 def _describe(error: ValidationError) -> str:
-    lines = []
+    lines: list[str] = []
     for field, messages in error.message_dict.items():
         option = {"outcomes_url": "--outcomes-url"}.get(field, f"--{field.replace('_', '-')}")
         lines.extend(f"{option}: {message}" for message in messages)
