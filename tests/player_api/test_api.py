@@ -423,6 +423,7 @@ def test_api_docs_served_locally(client: Client, page: str) -> None:
     html = response.content.decode()
     assert "/static/drf_spectacular_sidecar/" in html
     assert "cdn." not in html
+    assert "fonts.googleapis.com" not in html
 
 
 def test_api_schema_validates_without_warnings(tmp_path: Path) -> None:
