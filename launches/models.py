@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import uuid
 
-from django.core.validators import URLValidator
+from django.core.validators import RegexValidator, URLValidator
 from django.db import models
 
 from launches import crypto
@@ -42,6 +42,12 @@ class Consumer(models.Model):
         unique=True,
         blank=True,
         help_text="The oauth_consumer_key the LMS sends. Left blank, one is generated.",
+        validators=[
+            RegexValidator(
+                r"^\S*\Z",
+                message="The consumer key must not contain spaces or line breaks.",
+            )
+        ],
     )
     secret_encrypted = models.TextField(editable=False)
     outcomes_url = models.URLField(

@@ -11,6 +11,7 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
+    HttpResponseNotFound,
     HttpResponseRedirect,
 )
 from django.shortcuts import render
@@ -160,6 +161,19 @@ def _config_custom_parameters(request: HttpRequest) -> dict[str, str] | HttpResp
             custom[name] = str(uuid.UUID(value))
         except ValueError:
             return HttpResponseBadRequest(f"{name} must be a UUID.", content_type="text/plain")
+
+    # A link that names content must name content that a launch would open.
+    if "content_id" in custom or "content_type" in custom:
+        if "content_id" not in custom or "content_type" not in custom:
+            return HttpResponseBadRequest(
+                "Give both content_type and content_id, or neither.", content_type="text/plain"
+            )
+        if not content_exists(custom["content_type"], uuid.UUID(custom["content_id"])):
+            return HttpResponseNotFound(
+                f"No {custom['content_type']} has the id {custom['content_id']}: "
+                "check the id and type, or import the content first.",
+                content_type="text/plain",
+            )
     return custom
 
 

@@ -8,6 +8,8 @@ import pytest
 from defusedxml import ElementTree
 from django.test import Client, override_settings
 
+from tests.factories import ContentFactory
+
 NAMESPACES = {
     "cc": "http://www.imsglobal.org/xsd/imslticc_v1p0",
     "blti": "http://www.imsglobal.org/xsd/imsbasiclti_v1p0",
@@ -46,8 +48,9 @@ def test_config_xml_names_launch_url(client: Client) -> None:
     assert properties["domain"] == "tool.example.edu"
 
 
+@pytest.mark.django_db
 def test_config_xml_prefills_custom_parameters(client: Client) -> None:
-    content_id = uuid.uuid4()
+    content_id = ContentFactory(content_type="assessment").pk
     class_id = uuid.uuid4()
 
     root = fetch(client, f"?content_type=Assessment&content_id={content_id}&class_id={class_id}")
@@ -95,3 +98,42 @@ def test_config_xml_rejects_invalid_query(client: Client, query: str) -> None:
     )
 
     assert response.status_code == 400
+
+
+@pytest.mark.django_db
+def test_config_xml_unknown_content_is_404(client: Client) -> None:
+    response = client.get(
+        f"/lti/config.xml?content_type=assessment&content_id={uuid.uuid4()}",
+        secure=True,
+        headers={"host": "tool.example.edu"},
+    )
+
+    assert response.status_code == 404
+    assert b"import the content first" in response.content
+
+
+@pytest.mark.django_db
+def test_config_xml_content_of_other_type_is_404(client: Client) -> None:
+    collection = ContentFactory(content_type="collection")
+
+    response = client.get(
+        f"/lti/config.xml?content_type=assessment&content_id={collection.pk}",
+        secure=True,
+        headers={"host": "tool.example.edu"},
+    )
+
+    assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_config_xml_content_id_without_type_is_400(client: Client) -> None:
+    content = ContentFactory(content_type="assessment")
+
+    response = client.get(
+        f"/lti/config.xml?content_id={content.pk}",
+        secure=True,
+        headers={"host": "tool.example.edu"},
+    )
+
+    assert response.status_code == 400
+    assert b"both content_type and content_id" in response.content

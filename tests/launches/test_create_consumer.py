@@ -74,3 +74,15 @@ def test_create_consumer_exits_non_zero_from_command_line(capsys: pytest.Capture
 
     assert raised.value.code == 1
     assert "--outcomes-url" in capsys.readouterr().err
+
+
+def test_create_consumer_key_with_space_writes_nothing() -> None:
+    with pytest.raises(CommandError, match="must not contain spaces"):
+        call_command(
+            "create_consumer",
+            "--name", "Spaced",
+            "--outcomes-url", "https://lms.example.org/outcomes",
+            "--key", "my key",
+        )
+
+    assert Consumer.objects.count() == 0

@@ -64,7 +64,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Created consumer {consumer.name!r}.")
         self.stdout.write(f"Consumer key: {consumer.key}")
         self.stdout.write(f"Shared secret: {consumer.secret}")
-        self.stdout.write("Enter both in the LMS now: the secret is not printed again.")
+        self.stdout.write(
+            "Enter both in the LMS now. Later, only staff with the change permission can "
+            "read the secret, on the consumer's admin page."
+        )
 
 
 def _describe(error: ValidationError) -> str:
