@@ -93,8 +93,17 @@ def server_env(database: str, **extra: str) -> dict[str, str]:
     return env
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def setup_django(database: str, **extra: str) -> None:
-    """Point this process's Django at the benchmark database and set it up."""
+    """Point this process's Django at the benchmark database and set it up.
+
+    SIGTERM (from `timeout`, for example) then exits through the `finally`
+    blocks, so the servers this process started are stopped with it.
+    """
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     os.environ.update(server_env(database, **extra))
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))

@@ -32,13 +32,19 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> s
     return "\n".join(lines)
 
 
+# Read when a benchmark module starts, so that the header gives the start time and load.
+STARTED_AT = datetime.datetime.now(datetime.UTC)
+MACHINE_AT_START = machine_description()
+
+
 def run_header(command: str, runs: int, notes: str = "") -> str:
     """Describe when, where and how a result was measured, for the top of its block."""
-    when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    started = STARTED_AT.strftime("%Y-%m-%d %H:%M")
+    finished = datetime.datetime.now(datetime.UTC).strftime("%H:%M UTC")
     text = (
-        f"Measured {when} with `{command}`: {runs} run(s); each cell is the median of the "
-        f"runs with the lowest and highest run in brackets.\n"
-        f"Machine: {machine_description()}."
+        f"Measured {started}–{finished} with `{command}`: {runs} run(s); each cell is the "
+        f"median of the runs with the lowest and highest run in brackets.\n"
+        f"Machine: {MACHINE_AT_START}."
     )
     if notes:
         text += f"\n{notes}"
