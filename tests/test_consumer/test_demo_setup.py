@@ -100,6 +100,16 @@ def test_demo_setup_dry_run_writes_nothing(monkeypatch: pytest.MonkeyPatch) -> N
     assert not Content.objects.exists()
 
 
+def test_demo_setup_dry_run_keeps_existing_admin(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DEMO_ADMIN_PASSWORD", raising=False)
+    User.objects.create_superuser("admin", "admin@example.org", "kept-password")
+
+    output = run_demo_setup("--dry-run", "--skip-content")
+
+    assert "Would keep the admin user admin and its password." in output
+    assert authenticate(username="admin", password="kept-password") is not None
+
+
 def test_demo_setup_rejects_bad_base_url() -> None:
     with pytest.raises(CommandError, match="--base-url"):
         call_command("demo_setup", "--base-url", "127.0.0.1:8000", stdout=StringIO())

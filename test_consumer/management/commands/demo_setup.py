@@ -106,8 +106,14 @@ class Command(BaseCommand):
         user = User.objects.filter(username=username).first()
         password = os.environ.get(PASSWORD_VARIABLE, "").strip()
         if dry_run:
-            action = "update" if user else "create"
-            self.stdout.write(f"Would {action} the admin user {username}.")
+            if user is None:
+                self.stdout.write(f"Would create the admin user {username}.")
+            elif password:
+                self.stdout.write(
+                    f"Would set the password of the admin user {username} from {PASSWORD_VARIABLE}."
+                )
+            else:
+                self.stdout.write(f"Would keep the admin user {username} and its password.")
             return
 
         if user is not None and not password:
