@@ -98,7 +98,7 @@ class Breakdown:
             f"{self.statements / per:.1f}",
             f"{self.database_ms / per:.2f}",
             f"{(self.total_ms - self.database_ms) / per:.2f}",
-            self.first_statements,
+            self.first_statements or "none",
         ]
 
 

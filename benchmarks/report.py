@@ -41,11 +41,14 @@ def run_header(command: str, runs: int, notes: str = "") -> str:
     """Describe when, where and how a result was measured, for the top of its block."""
     started = STARTED_AT.strftime("%Y-%m-%d %H:%M")
     finished = datetime.datetime.now(datetime.UTC).strftime("%H:%M UTC")
-    text = (
-        f"Measured {started}–{finished} with `{command}`: {runs} run(s); each cell is the "
-        f"median of the runs with the lowest and highest run in brackets.\n"
-        f"Machine: {MACHINE_AT_START}."
-    )
+    if runs == 1:
+        how = "1 run."
+    else:
+        how = (
+            f"{runs} runs; each cell is the median of the runs, "
+            "with the lowest and highest in brackets."
+        )
+    text = f"Measured {started}–{finished} with `{command}`: {how}\nMachine: {MACHINE_AT_START}."
     if notes:
         text += f"\n{notes}"
     return text
