@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
@@ -81,7 +81,7 @@ class DeliveryAdmin(admin.ModelAdmin):
         "operation",
         "attempt_link",
         "sourcedid",
-        "tries",
+        "http_tries",
         "next_try_at",
         "last_status_code",
         "last_error_excerpt",
@@ -111,7 +111,8 @@ class DeliveryAdmin(admin.ModelAdmin):
         "target_url",
         "sourcedid",
         "payload",
-        "tries",
+        "http_tries",
+        "tries_since_resend",
         "next_try_at",
         "sending_since",
         "enqueued_at",
@@ -125,6 +126,20 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Delivery]:
+        return super().get_queryset(request).annotate(try_count=Count("try_set"))
+
+    @admin.display(description="HTTP tries", ordering="try_count")
+    def http_tries(self, delivery: Delivery) -> int:
+        """Count the HTTP requests made for the delivery (its DeliveryTry rows), resends included."""
+        count = getattr(delivery, "try_count", None)
+        return delivery.try_set.count() if count is None else int(count)
+
+    @admin.display(description="tries since the last resend")
+    def tries_since_resend(self, delivery: Delivery) -> int:
+        """Return the counter that the retry schedule uses, which "Send again now" sets back to 0."""
+        return delivery.tries
 
     def has_delete_permission(self, request: HttpRequest, obj: Delivery | None = None) -> bool:
         return False

@@ -103,9 +103,15 @@ def resolve_checked(host: str, port: int, *, allow_private: bool) -> list[str]:
     for address in addresses:
         reason = address_rejection_reason(address, allow_private=allow_private)
         if reason:
+            if address_rejection_reason(address, allow_private=True) is None:
+                advice = (
+                    "OUTCOMES_ALLOW_PRIVATE_NETWORKS=1 allows loopback, private and shared "
+                    "addresses; set it only where the LMS runs on a private network."
+                )
+            else:
+                advice = "No setting allows this address."
             raise AddressRejectedError(
-                f"Not sending to {host}: {reason}. "
-                "Set OUTCOMES_ALLOW_PRIVATE_NETWORKS=1 only where the LMS runs on a private network."
+                f"Not sending to {host}: the address guard rejected it, as {reason}. {advice}"
             )
     return addresses
 

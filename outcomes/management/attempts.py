@@ -14,10 +14,12 @@ def attempt_get(value: str) -> Attempt:
     try:
         attempt_id = uuid.UUID(value)
     except ValueError:
-        raise CommandError(f"--attempt {value!r} is not an attempt UUID.") from None
+        raise CommandError(
+            f"--attempt {value!r} is not an attempt UUID. Copy the attempt id from the admin."
+        ) from None
     attempt = (
         Attempt.objects.select_related("launch__consumer", "content").filter(pk=attempt_id).first()
     )
     if attempt is None:
-        raise CommandError(f"Attempt {value} not found.")
+        raise CommandError(f"Attempt {value} not found. Check the id in the admin under Attempts.")
     return attempt

@@ -5,12 +5,14 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from launches.models import Consumer
 from outcomes.admin import attempt_deliveries_summary
 from outcomes.models import Delivery, DeliveryStatus, DeliveryTry
-from outcomes.services import delivery_create_for_attempt
-from tests.outcomes.conftest import AttemptMaker
+from outcomes.operations import delivery_resend
+from outcomes.services import delivery_create_for_attempt, delivery_send
+from tests.outcomes.conftest import AttemptMaker, FakeLms, Reply
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +82,35 @@ def test_admin_detail_shows_every_try(
     assert "sent no reply within 20 s." in content
     assert "LMS said no" in content
     assert content.count('class="field-status_code"') == 3
+
+
+def test_admin_tries_count_every_request(
+    admin_client: Client, lms_consumer: Consumer, fake_lms: FakeLms, submitted_attempt: AttemptMaker
+) -> None:
+    delivery = delivery_create_for_attempt(submitted_attempt(0.5))
+    assert delivery is not None
+    fake_lms.script(Reply(503, b"busy"), Reply(503, b"busy"), Reply(200, b"{}"))
+    delivery_send(delivery.pk)
+    delivery.refresh_from_db()
+    delivery_resend(delivery, enqueue=False)
+    delivery_send(delivery.pk)
+    Delivery.objects.filter(pk=delivery.pk).update(next_try_at=timezone.now())
+    delivery_send(delivery.pk)
+
+    listed = admin_client.get(reverse(CHANGELIST)).content.decode()
+    detail = admin_client.get(
+        reverse("admin:outcomes_delivery_change", args=[delivery.pk])
+    ).content.decode()
+
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.DELIVERED
+    assert len(fake_lms.requests) == 3
+    assert delivery.try_set.count() == 3
+    assert '<td class="field-http_tries">3</td>' in listed
+    assert "HTTP tries" in listed
+    assert "Tries since the last resend" in detail
+    assert '<div class="readonly">3</div>' in detail
+    assert '<div class="readonly">2</div>' in detail
 
 
 def test_admin_send_again_now_makes_failed_due(

@@ -20,9 +20,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from tqdm import tqdm
 
+from launches.models import Consumer
 from outcomes.models import Delivery, DeliveryStatus, Operation
 from outcomes.operations import DeliveryActionError, delivery_resend
 from outcomes.services import delivery_send
+from player_api.models import Attempt, Content
 
 
 def _moment(value: str, option: str, end_of_day: bool = False) -> datetime:
@@ -40,11 +42,32 @@ def _moment(value: str, option: str, end_of_day: bool = False) -> datetime:
     return parsed
 
 
-def _uuids(values: list[str], option: str) -> list[uuid.UUID]:
-    try:
-        return [uuid.UUID(value) for value in values]
-    except ValueError:
-        raise CommandError(f"{option} takes attempt or content UUIDs, got {values!r}.") from None
+def _uuids(values: list[str], option: str, noun: str) -> list[uuid.UUID]:
+    """Parse UUIDs, or raise CommandError naming every value that is not one."""
+    parsed: list[uuid.UUID] = []
+    malformed: list[str] = []
+    for value in values:
+        try:
+            parsed.append(uuid.UUID(value))
+        except ValueError:
+            malformed.append(value)
+    if malformed:
+        raise CommandError(
+            f"{option}: invalid {noun} UUID {', '.join(map(repr, malformed))}. "
+            f"Copy the {noun} id from the admin."
+        )
+    return parsed
+
+
+def _missing(expected: list[Any], found: QuerySet[Any], option: str, noun: str) -> None:
+    """Raise CommandError naming every expected id that the found rows lack."""
+    present = {str(value) for value in found.values_list("pk", flat=True)}
+    absent = [str(value) for value in dict.fromkeys(expected) if str(value) not in present]
+    if absent:
+        raise CommandError(
+            f"{option}: {noun} not found: {', '.join(absent)}. "
+            "Nothing was sent. Check the ids in the admin."
+        )
 
 
 class Command(BaseCommand):
@@ -82,23 +105,53 @@ class Command(BaseCommand):
         )
 
     def _select(self, options: dict[str, Any]) -> QuerySet[Delivery]:
+        """Return the deliveries that the options select. Raise CommandError for any unknown value."""
         deliveries = Delivery.objects.filter(operation=Operation.REPLACE)
         status = options["status"] or (None if options["delivery"] else DeliveryStatus.FAILED)
         if status:
             deliveries = deliveries.filter(status=status)
+
         if options["delivery"]:
+            named = Delivery.objects.filter(pk__in=options["delivery"])
+            _missing(options["delivery"], named, "--delivery", "delivery")
+            others = named.exclude(operation=Operation.REPLACE)
+            if others.exists():
+                ids = ", ".join(str(pk) for pk in others.order_by("pk").values_list("pk", flat=True))
+                raise CommandError(
+                    f"--delivery {ids}: readResult or deleteResult requests, which are never "
+                    "sent again. Run read_outcome or delete_outcome instead."
+                )
             deliveries = deliveries.filter(pk__in=options["delivery"])
+
         if options["attempt"]:
-            deliveries = deliveries.filter(attempt_id__in=_uuids(options["attempt"], "--attempt"))
+            attempt_ids = _uuids(options["attempt"], "--attempt", "attempt")
+            _missing(attempt_ids, Attempt.objects.filter(pk__in=attempt_ids), "--attempt", "attempt")
+            deliveries = deliveries.filter(attempt_id__in=attempt_ids)
+
         if options["consumer"]:
+            if not Consumer.objects.filter(key=options["consumer"]).exists():
+                raise CommandError(
+                    f"--consumer {options['consumer']!r}: no consumer has this key. "
+                    "The keys are listed in the admin under Consumers."
+                )
             deliveries = deliveries.filter(consumer__key=options["consumer"])
-        if options["since"]:
-            deliveries = deliveries.filter(created__gte=_moment(options["since"], "--since"))
-        if options["until"]:
-            until = _moment(options["until"], "--until", end_of_day=True)
+
+        since = _moment(options["since"], "--since") if options["since"] else None
+        until = _moment(options["until"], "--until", end_of_day=True) if options["until"] else None
+        if since is not None and until is not None and since > until:
+            raise CommandError(
+                f"--since {options['since']} is after --until {options['until']}: "
+                "give the earlier date to --since."
+            )
+        if since is not None:
+            deliveries = deliveries.filter(created__gte=since)
+        if until is not None:
             deliveries = deliveries.filter(created__lte=until)
+
         if options["content"]:
-            deliveries = deliveries.filter(attempt__content_id__in=_uuids(options["content"], "--content"))
+            content_ids = _uuids(options["content"], "--content", "content")
+            _missing(content_ids, Content.objects.filter(pk__in=content_ids), "--content", "content")
+            deliveries = deliveries.filter(attempt__content_id__in=content_ids)
         return deliveries.select_related("consumer", "attempt__launch").order_by("pk")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -112,7 +165,7 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"Would send delivery {delivery.pk}: {delivery.status}, consumer "
                     f"{delivery.consumer.key}, attempt {delivery.attempt_id}, "
-                    f"sourcedid {delivery.sourcedid}, {delivery.tries} tries, "
+                    f"sourcedid {delivery.sourcedid}, {delivery.try_set.count()} HTTP tries, "
                     f"last error: {delivery.last_error or '-'}"
                 )
             self.stdout.write(f"{len(deliveries)} deliveries would be sent (dry run).")
@@ -120,7 +173,14 @@ class Command(BaseCommand):
 
         counts: Counter[str] = Counter()
         skipped: list[str] = []
-        progress = tqdm(deliveries, file=self.stderr, disable=not options["wait"], unit="delivery")
+        # tqdm redraws one line with carriage returns, so it writes to the raw stream: the
+        # OutputWrapper would end every redraw with a newline. Off a terminal there is no bar.
+        progress = tqdm(
+            deliveries,
+            file=self.stderr._out,
+            disable=not options["wait"] or not self.stderr.isatty(),
+            unit="delivery",
+        )
         for delivery in progress:
             try:
                 delivery_resend(delivery, enqueue=not options["wait"])

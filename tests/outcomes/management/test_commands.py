@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -153,6 +155,104 @@ def test_resend_rejects_invalid_date(option: str, db: None) -> None:
         _run("resend_outcomes", option, "yesterday")
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--consumer", "nosuch"], "--consumer 'nosuch': no consumer has this key"),
+        (["--delivery", "9999"], "--delivery: delivery not found: 9999."),
+        (["--delivery", "{pk}", "9999", "8888"], "--delivery: delivery not found: 9999, 8888."),
+        (["--attempt", "nope", "{attempt}", "x"], "--attempt: invalid attempt UUID 'nope', 'x'."),
+        (["--attempt", "8c1d6c5e-0b7e-4f4e-9f57-0a4f1b1a2b3c"], "--attempt: attempt not found: 8c1d6c5e-"),
+        (["--content", "8c1d6c5e-0b7e-4f4e-9f57-0a4f1b1a2b3c"], "--content: content not found: 8c1d6c5e-"),
+        (["--content", "12"], "--content: invalid content UUID '12'."),
+        (["--since", "2026-12-02", "--until", "2026-12-01"], "--since 2026-12-02 is after --until"),
+        (["--status", "lost"], "invalid choice: 'lost'"),
+    ],
+)
+def test_resend_rejects_unknown_values(
+    args: list[str],
+    message: str,
+    lms_consumer: Consumer,
+    fake_lms: FakeLms,
+    submitted_attempt: AttemptMaker,
+) -> None:
+    failed = _delivery(submitted_attempt, "src-1")
+    values = [value.format(pk=failed.pk, attempt=failed.attempt_id) for value in args]
+
+    with pytest.raises(CommandError, match=re.escape(message)):
+        _run("resend_outcomes", "--wait", *values)
+
+    failed.refresh_from_db()
+    assert failed.status == DeliveryStatus.FAILED
+    assert fake_lms.requests == []
+
+
+def test_resend_rejects_read_delivery(
+    lms_consumer: Consumer, fake_lms: FakeLms, submitted_attempt: AttemptMaker
+) -> None:
+    _use_pox(lms_consumer)
+    attempt = submitted_attempt(0.5)
+    fake_lms.script(Reply(503, b"down"))
+    with pytest.raises(CommandError):
+        _run("read_outcome", "--attempt", str(attempt.pk))
+    read = Delivery.objects.get(operation=Operation.READ)
+
+    with pytest.raises(CommandError, match=f"--delivery {read.pk}: readResult or deleteResult"):
+        _run("resend_outcomes", "--delivery", str(read.pk))
+
+    assert len(fake_lms.requests) == 1
+
+
+class _Terminal(StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_resend_wait_draws_one_progress_bar(
+    lms_consumer: Consumer, fake_lms: FakeLms, submitted_attempt: AttemptMaker
+) -> None:
+    _delivery(submitted_attempt, "src-1")
+    _delivery(submitted_attempt, "src-2")
+    terminal = _Terminal()
+
+    call_command("resend_outcomes", "--wait", stdout=StringIO(), stderr=terminal)
+
+    bar = terminal.getvalue()
+    assert "2/2" in bar
+    assert bar.count("\n") == 1
+    assert bar.endswith("\n")
+
+
+def test_resend_wait_no_bar_off_terminal(
+    lms_consumer: Consumer, fake_lms: FakeLms, submitted_attempt: AttemptMaker
+) -> None:
+    _delivery(submitted_attempt, "src-1")
+    errors = StringIO()
+
+    call_command("resend_outcomes", "--wait", stdout=StringIO(), stderr=errors)
+
+    assert errors.getvalue() == ""
+
+
+def test_read_outcome_names_address_guard(
+    lms_consumer: Consumer, fake_lms: FakeLms, submitted_attempt: AttemptMaker, settings: Any
+) -> None:
+    _use_pox(lms_consumer)
+    settings.OUTCOMES_ALLOW_PRIVATE_NETWORKS = False
+    attempt = submitted_attempt(0.5)
+
+    with pytest.raises(CommandError) as error:
+        _run("read_outcome", "--attempt", str(attempt.pk))
+
+    message = str(error.value)
+    assert "Not sending to 127.0.0.1: the address guard rejected it" in message
+    assert "127.0.0.1 is a loopback" in message
+    assert "OUTCOMES_ALLOW_PRIVATE_NETWORKS=1 allows loopback, private and shared addresses" in message
+    assert fake_lms.requests == []
+    read = Delivery.objects.get(operation=Operation.READ)
+    assert read.status == DeliveryStatus.FAILED
+
+
 def test_read_outcome_prints_lms_score(
     lms_consumer: Consumer, fake_lms: FakeLms, submitted_attempt: AttemptMaker
 ) -> None:
@@ -239,9 +339,12 @@ def test_read_outcome_reports_lms_failure(
     ("value", "message"),
     [("not-a-uuid", "is not an attempt UUID"), ("8c1d6c5e-0b7e-4f4e-9f57-0a4f1b1a2b3c", "not found")],
 )
-def test_read_outcome_rejects_unknown_attempt(value: str, message: str, db: None) -> None:
+@pytest.mark.parametrize("command", ["read_outcome", "delete_outcome"])
+def test_outcome_commands_reject_unknown_attempt(
+    command: str, value: str, message: str, db: None
+) -> None:
     with pytest.raises(CommandError, match=message):
-        _run("read_outcome", "--attempt", value)
+        _run(command, "--attempt", value)
 
 
 def test_read_outcome_reports_empty_reply(
