@@ -115,3 +115,23 @@ def test_production_defaults_are_safe() -> None:
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "True", "True", "[]"]
+
+
+def test_manage_py_reports_bad_variable_without_traceback() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    env.update(DJANGO_SETTINGS_MODULE="gooru_lti.settings", DEBUG="maybe")
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "Configuration error: DEBUG='maybe' is not a boolean: "
+        "use one of 1, 0, true, false, yes, no, on, off."
+    )
