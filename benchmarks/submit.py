@@ -1,10 +1,11 @@
 """Submit to gradebook: the time from a submit call to the sink receiving the outcome.
 
-    python -m benchmarks.submit [--runs 3] [--rate 50] [--seconds 20] [--worker-processes 2]
+    python -m benchmarks.submit [--runs 3] [--rate 10,25,50] [--seconds 20] [--worker-processes 2]
 
 A steady open-loop stream of submissions (POST /api/v1/attempts/<id>/submit/,
-one per student, with a response to every question) goes to gunicorn at `--rate`
-per second for `--seconds`. Each submit commits a delivery, which is put on
+one per student, with a response to every question) goes to gunicorn at each
+`--rate` per second for `--seconds`. The lower rates show where the latency
+starts to grow. Each submit commits a delivery, which is put on
 Redis on commit; one prefork Celery worker sends it to the local sink. The
 latency of one submission is the sink's arrival time minus the moment the
 client sent the submit, both read from this machine's clock. The submit
@@ -126,7 +127,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--rate",
         type=lambda text: [float(item) for item in text.split(",")],
-        default=[50.0],
+        default=[10.0, 25.0, 50.0],
         help="Comma-separated submissions per second.",
     )
     parser.add_argument("--seconds", type=float, default=20.0, help="Length of one stream.")
