@@ -23,20 +23,11 @@ from player_api.models import Content, Question, QuestionType
 from test_consumer.models import RequestFormat, Verdict
 from tests.e2e.conftest import Process, inspected_wait
 from tests.e2e.flow import EXPECTED_SCORE, RIGHT_ANSWERS, answer_for
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import ConsumerFactory
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    # Block third-party cookies the way Chrome's cookie phase-out does.
-    "--test-third-party-cookie-phaseout",
-]
+# Block third-party cookies the way Chrome's cookie phase-out does.
+BROWSER_ARGS = [*CHROMIUM_ARGS, "--test-third-party-cookie-phaseout"]
 # The same blocking as the user setting "Block third-party cookies".
 CHROMIUM_PREFERENCES = {"profile": {"block_third_party_cookies": True, "cookie_controls_mode": 1}}
 ADMIN_PASSWORD = "browser-admin-password-1"
@@ -65,7 +56,7 @@ def browser_context(
         context = playwright.chromium.launch_persistent_context(
             str(profile),
             executable_path=str(CHROMIUM),
-            args=CHROMIUM_ARGS,
+            args=BROWSER_ARGS,
             headless=True,
             viewport={"width": 1280, "height": 900},
         )

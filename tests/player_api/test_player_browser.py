@@ -24,18 +24,9 @@ from launches.models import ContentType
 from launches.tokens import make_launch_token
 from outcomes.models import Delivery
 from player_api.models import Attempt, AttemptStatus, Content
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import ConsumerFactory, LaunchFactory, LtiUserFactory
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 CLOSED_LOCAL_OUTCOMES_URL = "http://127.0.0.1:9/outcomes"
 FRACTIONS_ID = "882eb153-6d72-4068-ba58-18f22add3e2d"
 LIFE_SCIENCE_ID = "06addaae-0e0d-4821-9c51-8761048757c1"
