@@ -38,7 +38,7 @@ def _check_broker() -> str:
 
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Return 200 when the database and the broker answer, 503 otherwise, with each state."""
+    """Return 200 when the database and the broker respond, 503 otherwise, with each state."""
     checks = {"database": _check_database(), "broker": _check_broker()}
     healthy = all(state == "ok" for state in checks.values())
     return JsonResponse(

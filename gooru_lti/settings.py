@@ -124,8 +124,8 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-development-only-key-do-not-use-in-production"
 
 # Fernet keys (urlsafe base64 of 32 bytes) that encrypt consumer secrets at rest.
-# The first key encrypts; every key in the list can decrypt, so a new key can be
-# put in front of the old one to rotate without losing stored secrets.
+# The first key encrypts and every key in the list decrypts. To rotate, put a new
+# key in front of the old one, and stored secrets stay readable.
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEY", [])
 if not FIELD_ENCRYPTION_KEYS:
     if not DEBUG:
@@ -142,7 +142,7 @@ for _key in FIELD_ENCRYPTION_KEYS:
             raise ValueError
     except ValueError:
         raise ImproperlyConfigured(
-            "FIELD_ENCRYPTION_KEY holds a value that is not a Fernet key "
+            "FIELD_ENCRYPTION_KEY contains an invalid key: expected a Fernet key "
             "(urlsafe base64 of 32 bytes, 44 characters)."
         ) from None
 
@@ -216,8 +216,8 @@ DATABASES = {
     "default": env_database("DATABASE_URL", f"sqlite:///{VAR_DIR / 'gooru_lti.sqlite3'}")
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A file-backed test database, so that a Celery worker started by a test
-    # sees the same rows; a busy timeout, so that web and worker share the file.
+    # A file-backed test database lets a Celery worker started by a test read the
+    # same rows. A busy timeout lets web and worker processes share the file.
     _sqlite_file = Path(DATABASES["default"]["NAME"])
     DATABASES["default"].setdefault("TEST", {})["NAME"] = str(
         _sqlite_file.with_name(f"test_{_sqlite_file.stem}.sqlite3")

@@ -67,7 +67,7 @@ def test_malformed_encryption_key() -> None:
     result = load_settings(SECRET_KEY=GOOD["SECRET_KEY"], FIELD_ENCRYPTION_KEY="short")
 
     assert result.returncode != 0
-    assert "FIELD_ENCRYPTION_KEY holds a value that is not a Fernet key" in result.stderr
+    assert "FIELD_ENCRYPTION_KEY contains an invalid key: expected a Fernet key" in result.stderr
 
 
 @pytest.mark.parametrize(
